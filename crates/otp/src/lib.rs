@@ -17,3 +17,5 @@ pub use account::{unix_now, Account, Kind};
 pub use algorithm::Algorithm;
 pub use error::{Error, Result};
 pub use secret::Secret;
+pub mod throttle;
+pub mod verify;
