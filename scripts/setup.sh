@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing Keygate needs on Debian 12: system packages and the Python
+# test oracle (pyotp). Idempotent; run as root or with sudo available.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+need_apt=()
+for pkg in build-essential pkg-config python3 python3-pip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs) and run again" >&2
+  exit 1
+fi
+
+# pyotp is the reference implementation the OTP engine is checked against. pip into whatever
+# python3 is first on PATH; on a Debian system Python (externally managed) use Debian's package.
+if ! python3 -c 'import pyotp' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check pyotp 2>/dev/null ||
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pyotp; }
+fi
+python3 -c 'import pyotp; print("setup: pyotp", pyotp.__version__ if hasattr(pyotp, "__version__") else "ok")'
