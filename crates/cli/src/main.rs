@@ -13,7 +13,12 @@ use crate::error::CliError;
 
 /// Keygate: authenticator and 2FA admin server.
 #[derive(Debug, Parser)]
-#[command(name = "keygate", version, about, propagate_version = true)]
+#[command(
+    name = "keygate",
+    version,
+    about = "Keygate: authenticator codes, otpauth links and the 2FA admin server",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,10 +49,15 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // One plain sentence: clap's first line, without the usage block after it.
+            // One plain sentence: clap's message without the usage block and tips after it.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see keygate --help)");
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|line| !line.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+                .collect();
+            eprintln!("{} (see keygate --help)", message.join(" "));
             return ExitCode::from(2);
         }
     };
