@@ -24,8 +24,9 @@ fi
 
 # pyotp is the reference implementation the OTP engine is checked against. pip into whatever
 # python3 is first on PATH; on a Debian system Python (externally managed) use Debian's package.
-if ! python3 -c 'import pyotp' >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check pyotp 2>/dev/null ||
+pyotp_ok='import sys, importlib.metadata as m; v = m.version("pyotp"); sys.exit(tuple(map(int, v.split(".")[:2])) < (2, 10))'
+if ! python3 -c "$pyotp_ok" >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check "pyotp>=2.10" 2>/dev/null ||
     { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pyotp; }
 fi
-python3 -c 'import pyotp; print("setup: pyotp", pyotp.__version__ if hasattr(pyotp, "__version__") else "ok")'
+python3 -c 'import importlib.metadata as m, pyotp; print("setup: pyotp", m.version("pyotp"))'

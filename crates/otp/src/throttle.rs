@@ -87,7 +87,8 @@ mod tests {
             last_failure: Some(0),
         };
         assert_eq!(t.required_delay(u64::MAX), u64::MAX);
-        assert!(t.retry_after(u64::MAX, 1).is_some());
+        assert_eq!(t.retry_after(5, 1), Some((1u64 << 40) - 5));
+        assert!(t.allows(u64::MAX, 1));
         assert_eq!(t.failed(5).failures, u32::MAX);
     }
 }
