@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use clap::Args;
-use keygate_otp::{uri, unix_now, Account, Algorithm, Kind, Secret};
+use keygate_otp::{unix_now, uri, Account, Algorithm, Kind, Secret};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;

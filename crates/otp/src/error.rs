@@ -79,6 +79,16 @@ pub enum Error {
         /// How many QR codes the export has.
         size: i32,
     },
+    /// An account the Google Authenticator export format cannot hold without changing its codes.
+    #[error(
+        "the account \"{account}\" cannot be put in a Google Authenticator export because {reason}"
+    )]
+    NotExportable {
+        /// The account as `Issuer:name`, never its secret.
+        account: String,
+        /// Why, as the end of a sentence.
+        reason: String,
+    },
 }
 
 /// Result alias for the OTP engine.
