@@ -8,8 +8,19 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 
+# Build: C toolchain, pkg-config; xcap (screen capture) needs PipeWire/SPA headers and libclang
+# for its bindings, plus X11 libraries. Tests: a real Secret Service (gnome-keyring on a private
+# D-Bus), a virtual X display with a real image viewer and clipboard tool. Benchmarks: zbarimg.
+packages=(
+  build-essential pkg-config python3 python3-pip
+  libpipewire-0.3-dev libspa-0.2-dev libclang-dev clang libgbm-dev libxcb-randr0-dev
+  libxcb1-dev libxcb-shm0-dev libxrandr-dev libdbus-1-dev libegl-dev libwayland-dev
+  gnome-keyring dbus dbus-x11 libsecret-tools
+  xvfb xauth x11-utils feh xclip
+  zbar-tools
+)
 need_apt=()
-for pkg in build-essential pkg-config python3 python3-pip; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

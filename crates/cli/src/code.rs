@@ -1,12 +1,10 @@
 //! `keygate code`: one code from a secret or a URI.
 
-use std::io::Read;
-
 use clap::Args;
 use keygate_otp::{unix_now, uri, Account, Algorithm, Kind, Secret};
-use zeroize::Zeroizing;
 
 use crate::error::CliError;
+use crate::stdin_if_dash;
 
 /// Arguments of `keygate code`.
 #[derive(Debug, Args)]
@@ -40,29 +38,14 @@ pub struct CodeArgs {
     pin: Option<String>,
 }
 
-fn read_stdin_if_dash(value: String) -> Result<Zeroizing<String>, CliError> {
-    let value = Zeroizing::new(value);
-    if value.as_str() != "-" {
-        return Ok(value);
-    }
-    let mut input = Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|source| CliError::Io {
-            what: "could not read standard input",
-            source,
-        })?;
-    Ok(Zeroizing::new(input.trim().to_string()))
-}
-
 /// Builds the account the arguments describe.
 fn account(args: CodeArgs) -> Result<(Account, Option<String>, u64), CliError> {
     let time = args.time.unwrap_or_else(unix_now);
     if let Some(text) = args.uri {
-        let text = read_stdin_if_dash(text)?;
+        let text = stdin_if_dash(&text)?;
         return Ok((uri::parse(&text)?, args.pin, time));
     }
-    let secret_text = read_stdin_if_dash(args.secret.unwrap_or_default())?;
+    let secret_text = stdin_if_dash(&args.secret.unwrap_or_default())?;
     let secret = Secret::from_base32(&secret_text)?;
     let algorithm: Algorithm = args.algorithm.parse()?;
     let (kind, counter) = match (args.steam, args.counter) {

@@ -16,6 +16,28 @@ pub enum CliError {
         /// The cause.
         source: std::io::Error,
     },
+    /// From the vault (keyring, database).
+    #[error("{0}")]
+    Vault(#[from] keygate_vault::Error),
+    /// From QR decoding, encoding or capture (names the file).
+    #[error("{0}")]
+    Qr(#[from] keygate_qr::Error),
+    /// An input that failed, with where it came from.
+    #[error("{origin}: {message}")]
+    From {
+        /// A file name, "the screen", "link 2", ...
+        origin: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Writing an output file failed.
+    #[error("cannot write {path}: {source}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// Arguments that clap cannot check on its own.
     #[error("{0}")]
     Usage(String),

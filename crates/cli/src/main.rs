@@ -1,13 +1,19 @@
 //! `keygate`: the command-line front of Keygate. Parsing and wiring only; the rules live in the
 //! library crates.
 
+mod accounts;
+mod clipboard;
 mod code;
 mod error;
+mod sources;
 mod uri;
 
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
 
 use crate::error::CliError;
 
@@ -20,6 +26,10 @@ use crate::error::CliError;
     propagate_version = true
 )]
 struct Cli {
+    /// Where the vault keeps its database (default: $KEYGATE_DATA_DIR, else the platform's
+    /// data directory, e.g. ~/.local/share/keygate).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,12 +41,105 @@ enum Command {
     /// Read otpauth:// URIs and Google Authenticator exports.
     #[command(subcommand)]
     Uri(uri::UriCommand),
+    /// Add accounts from links, QR images, the screen, the clipboard or typed-in details.
+    Add(accounts::AddArgs),
+    /// List the accounts with their current codes.
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account's code (HOTP: advances the counter).
+    Show(accounts::ShowArgs),
+    /// Remove an account and its secret.
+    Rm {
+        /// An account id (or its first characters), or part of its issuer or name.
+        query: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Change an account's issuer or name.
+    Rename {
+        /// An account id (or its first characters), or part of its issuer or name.
+        query: String,
+        /// The new issuer.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The new account name.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Write an account's QR code to an .svg or .png file (to move it to a phone).
+    Qr {
+        /// An account id (or its first characters), or part of its issuer or name.
+        query: String,
+        /// The picture to write (.svg or .png).
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the text of every QR code found, without adding anything.
+    Scan {
+        /// Image files.
+        files: Vec<PathBuf>,
+        /// Capture every monitor.
+        #[arg(long)]
+        screen: bool,
+        /// Read the image on the clipboard.
+        #[arg(long)]
+        clipboard: bool,
+    },
+    /// Check that the database and the keyring agree; --repair removes orphan keyring entries.
+    Doctor {
+        /// Delete keyring entries that no account uses.
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Holds a copied code on the clipboard and clears it (started by `show --copy`).
+    #[command(hide = true)]
+    ClipboardGuard,
+}
+
+/// A value as given, or standard input when it is `-` (keeps secrets out of `ps`).
+pub(crate) fn stdin_if_dash(value: &str) -> Result<Zeroizing<String>, CliError> {
+    if value != "-" {
+        return Ok(Zeroizing::new(value.to_string()));
+    }
+    let mut input = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|source| CliError::Io {
+            what: "could not read standard input",
+            source,
+        })?;
+    Ok(Zeroizing::new(input.trim().to_string()))
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    let data_dir = cli.data_dir;
     match cli.command {
         Command::Code(args) => code::run(args),
         Command::Uri(command) => uri::run(command),
+        Command::Add(args) => accounts::add(data_dir, args),
+        Command::List { json } => accounts::list(data_dir, json),
+        Command::Show(args) => accounts::show(data_dir, args),
+        Command::Rm { query, yes } => accounts::remove(data_dir, &query, yes),
+        Command::Rename {
+            query,
+            issuer,
+            account,
+        } => accounts::rename(data_dir, &query, issuer, account),
+        Command::Qr { query, out, force } => accounts::qr(data_dir, &query, &out, force),
+        Command::Scan {
+            files,
+            screen,
+            clipboard,
+        } => accounts::scan(files, screen, clipboard),
+        Command::Doctor { repair } => accounts::doctor(data_dir, repair),
+        Command::ClipboardGuard => clipboard::guard(),
     }
 }
 

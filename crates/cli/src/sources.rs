@@ -1,0 +1,105 @@
+//! Where QR payloads and links come from (files, screens, the clipboard) and how they become
+//! accounts. Everything is read and parsed before anything is added, so one bad input adds
+//! nothing.
+
+use std::path::PathBuf;
+
+use keygate_otp::{migration, uri, Account};
+
+use crate::error::CliError;
+
+/// Text found in one place, with the place for error messages.
+pub struct Payload {
+    /// Where it came from: a file name, "the screen", "the clipboard" or "argument N".
+    pub origin: String,
+    /// The decoded text.
+    pub text: String,
+    /// Whether it was read from a QR code (anything may be in one) or typed as a link.
+    pub from_qr: bool,
+}
+
+/// Decodes every QR code in each file.
+pub fn from_files(files: &[PathBuf]) -> Result<Vec<Payload>, CliError> {
+    let mut payloads = Vec::new();
+    for file in files {
+        for text in keygate_qr::decode_file(file)? {
+            payloads.push(Payload {
+                origin: file.display().to_string(),
+                text,
+                from_qr: true,
+            });
+        }
+    }
+    Ok(payloads)
+}
+
+/// Decodes every QR code on every monitor.
+pub fn from_screen() -> Result<Vec<Payload>, CliError> {
+    Ok(keygate_qr::capture::scan_screens()?
+        .into_iter()
+        .map(|text| Payload {
+            origin: "the screen".into(),
+            text,
+            from_qr: true,
+        })
+        .collect())
+}
+
+/// Decodes every QR code in the clipboard's image.
+pub fn from_clipboard() -> Result<Vec<Payload>, CliError> {
+    Ok(keygate_qr::capture::scan_clipboard()?
+        .into_iter()
+        .map(|text| Payload {
+            origin: "the clipboard".into(),
+            text,
+            from_qr: true,
+        })
+        .collect())
+}
+
+/// Links given on the command line.
+pub fn from_args(links: &[String]) -> Vec<Payload> {
+    links
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Payload {
+            origin: format!("link {}", i + 1),
+            text: text.trim().to_string(),
+            from_qr: false,
+        })
+        .collect()
+}
+
+/// Parses otpauth:// and motp:// links and joins the batches of Google exports.
+pub fn accounts(payloads: &[Payload]) -> Result<Vec<Account>, CliError> {
+    let mut accounts = Vec::new();
+    let mut batches = Vec::new();
+    for payload in payloads {
+        let context = |e: keygate_otp::Error| CliError::From {
+            origin: payload.origin.clone(),
+            message: e.to_string(),
+        };
+        if has_scheme(&payload.text, "otpauth-migration://") {
+            batches.push(migration::parse(&payload.text).map_err(context)?);
+        } else if payload.from_qr
+            && !has_scheme(&payload.text, "otpauth://")
+            && !has_scheme(&payload.text, "motp://")
+        {
+            return Err(CliError::From {
+                origin: payload.origin.clone(),
+                message: "the QR code is not an otpauth:// link".into(),
+            });
+        } else {
+            accounts.push(uri::parse(&payload.text).map_err(context)?);
+        }
+    }
+    if !batches.is_empty() {
+        accounts.extend(migration::join(batches)?);
+    }
+    Ok(accounts)
+}
+
+fn has_scheme(text: &str, scheme: &str) -> bool {
+    text.get(..scheme.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+}
