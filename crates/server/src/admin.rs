@@ -1,0 +1,82 @@
+//! Administration from the command line (`keygate admin ...`): the operations of
+//! [`crate::manage`] with no signed-in actor, recorded in the audit log as `cli`.
+
+use std::path::Path;
+
+use crate::crypto::PasswordHasher;
+use crate::error::{Error, Result};
+use crate::manage::{self, CreateUser};
+use crate::state::{now, Client};
+use crate::store::{SqliteStore, Store, User};
+use crate::validate;
+
+/// Opens (creating and migrating if needed) the database at `db`.
+pub fn open_store(db: &Path) -> Result<SqliteStore> {
+    SqliteStore::open(db)
+}
+
+/// `keygate admin create-user`: creates a user (e.g. the first superuser).
+pub fn create_user(store: &dyn Store, request: &CreateUser) -> Result<User> {
+    manage::create_user(
+        store,
+        &PasswordHasher::owasp(),
+        None,
+        request,
+        &Client::local(),
+        now(),
+    )
+}
+
+/// `keygate admin reset-2fa USER`: removes every device of the user and ends their sessions;
+/// they set up a new device at their next sign-in. Returns the number of devices removed.
+pub fn reset_2fa(store: &dyn Store, username: &str) -> Result<u64> {
+    let user = store
+        .read()?
+        .user_by_key(&validate::username_key(username))?
+        .ok_or_else(|| Error::BadRequest(format!("no user named {username:?}")))?;
+    manage::reset_2fa(store, None, user.id, &Client::local(), now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    #[test]
+    fn create_then_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(&dir.path().join("k.db")).unwrap();
+        let request = CreateUser {
+            username: "Root".into(),
+            email: "root@example.com".into(),
+            password: Zeroizing::new("a long enough password".into()),
+            display_name: String::new(),
+            is_staff: false,
+            is_superuser: true,
+        };
+        let user = create_user(&store, &request).unwrap();
+        assert!(user.is_superuser && user.is_staff);
+        assert!(user
+            .password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(matches!(
+            create_user(
+                &store,
+                &CreateUser {
+                    username: "root".into(),
+                    ..request.clone()
+                }
+            ),
+            Err(Error::Conflict(_))
+        ));
+        assert_eq!(reset_2fa(&store, "ROOT").unwrap(), 0);
+        assert!(reset_2fa(&store, "nobody").is_err());
+        let log = store
+            .read()
+            .unwrap()
+            .list_audit(&Default::default(), 0, 10)
+            .unwrap();
+        let actions: Vec<_> = log.items.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["user.2fa_reset", "user.created"]);
+    }
+}

@@ -1,0 +1,169 @@
+//! HTTP: the router, the shared state, and the layers every request passes through.
+
+pub mod api;
+pub mod console;
+pub mod extract;
+pub mod openapi;
+pub mod security;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::Router;
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::{Error, Result};
+use crate::mail::Mailer;
+use crate::state::Core;
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest time a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the HTTP layer needs to know about how it is reached.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Host names accepted in `Host` (exact, or `.example.com` for it and its subdomains).
+    pub allowed_hosts: Vec<String>,
+    /// The server itself speaks TLS (HSTS is sent).
+    pub tls: bool,
+}
+
+impl WebConfig {
+    /// The allowed hosts for a server bound to `bind`: the configured ones, plus the loopback
+    /// names when bound to loopback and the bound address itself when it is specific.
+    pub fn for_bind(bind: IpAddr, configured: &[String], tls: bool) -> Self {
+        let mut allowed_hosts: Vec<String> =
+            configured.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if bind.is_loopback() {
+            for name in ["localhost", "127.0.0.1", "[::1]"] {
+                allowed_hosts.push(name.into());
+            }
+        } else if !bind.is_unspecified() {
+            allowed_hosts.push(match bind {
+                IpAddr::V4(v4) => v4.to_string(),
+                IpAddr::V6(v6) => format!("[{v6}]"),
+            });
+        }
+        allowed_hosts.dedup();
+        WebConfig { allowed_hosts, tls }
+    }
+}
+
+/// The one state shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+/// What [`AppState`] holds.
+pub struct AppInner {
+    /// Storage, keys, rules.
+    pub core: Core,
+    /// SMTP, when configured.
+    pub mailer: Option<Mailer>,
+    /// Hosts and TLS.
+    pub web: WebConfig,
+    /// Bounds concurrent Argon2 work (19 MiB each) so a flood of logins cannot exhaust memory.
+    pub hashing: Semaphore,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("web", &self.web)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(core: Core, mailer: Option<Mailer>, web: WebConfig) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        AppState(Arc::new(AppInner {
+            core,
+            mailer,
+            web,
+            hashing: Semaphore::new(cores * 2),
+        }))
+    }
+
+    /// Runs blocking work (SQLite, Argon2) off the async threads.
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Core) -> Result<T> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || work(&state.core)).await?
+    }
+
+    /// Like [`AppState::blocking`], holding one of the password-hashing slots.
+    pub async fn hashing<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Core) -> Result<T> + Send + 'static,
+    {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("hashing semaphore closed".into()))?;
+        self.blocking(work).await
+    }
+
+    /// Sends email codes; failures are logged with their cause and reported generically.
+    pub async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<usize> {
+        let mailer = self
+            .mailer
+            .as_ref()
+            .ok_or_else(|| Error::BadRequest("Email is not configured on this server.".into()))?;
+        let count = outbox.len();
+        for (to, code) in outbox {
+            mailer
+                .send_code(&to, &code, self.core.settings.email_code_validity)
+                .await?;
+        }
+        Ok(count)
+    }
+}
+
+/// The whole application: console, API, static files, with the security layers around them.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(console::routes())
+        .route("/api/openapi.json", axum::routing::get(openapi::document))
+        .fallback(|| async { Error::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_and_origin,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn(console::html_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::allowed_host,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
