@@ -22,6 +22,9 @@ pub enum CliError {
     /// From QR decoding, encoding or capture (names the file).
     #[error("{0}")]
     Qr(#[from] keygate_qr::Error),
+    /// From the admin server.
+    #[error("{0}")]
+    Server(#[from] keygate_server::Error),
     /// An input that failed, with where it came from.
     #[error("{origin}: {message}")]
     From {

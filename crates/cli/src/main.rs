@@ -5,6 +5,7 @@ mod accounts;
 mod clipboard;
 mod code;
 mod error;
+mod server;
 mod sources;
 mod uri;
 
@@ -98,6 +99,19 @@ enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Run the admin server (HTTPS with a self-signed certificate unless told otherwise).
+    Serve(server::ServeArgs),
+    /// Manage the admin server's users from the command line.
+    #[command(subcommand)]
+    Admin(server::AdminCommand),
+    /// List what is unsafe in a server configuration (exit 1 if anything is).
+    Check {
+        /// Check the deployment settings (the only check so far; required for clarity).
+        #[arg(long, required = true)]
+        deploy: bool,
+        #[command(flatten)]
+        serve: server::ServeArgs,
+    },
     /// Holds a copied code on the clipboard and clears it (started by `show --copy`).
     #[command(hide = true)]
     ClipboardGuard,
@@ -139,6 +153,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             clipboard,
         } => accounts::scan(files, screen, clipboard),
         Command::Doctor { repair } => accounts::doctor(data_dir, repair),
+        Command::Serve(args) => server::serve(data_dir, args),
+        Command::Admin(command) => server::admin(data_dir, command),
+        Command::Check { deploy: _, serve } => server::check(data_dir, serve),
         Command::ClipboardGuard => clipboard::guard(),
     }
 }

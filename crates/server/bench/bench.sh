@@ -9,7 +9,7 @@ USERS="${USERS:-10000}"
 DURATION="${DURATION:-10s}"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 2; }
 
-cargo build --release -q -p keygate-server --bin keygate-server --example bench_prep
+cargo build --release -q -p keygate-cli -p keygate-server --bin keygate --example bench_prep
 bin="$CARGO_TARGET_DIR/release"
 work=$(mktemp -d)
 server_pid=""
@@ -23,7 +23,7 @@ password=$("$bin/examples/bench_prep" --db "$work/keygate.db" --key-file "$keys/
   --users "$USERS" --codes 60 --out "$work")
 api_key=$(cat "$work/api_key")
 
-KEYGATE_SECRET_KEY_FILE="$keys/secret.key" RUST_LOG=warn "$bin/keygate-server" serve \
+KEYGATE_SECRET_KEY_FILE="$keys/secret.key" RUST_LOG=warn "$bin/keygate" serve \
   --data-dir "$work" --db "$work/keygate.db" --bind 127.0.0.1:0 > "$work/stdout" 2> "$work/stderr" &
 server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/stdout" 2>/dev/null && break; sleep 0.1; done

@@ -17,11 +17,11 @@ if [ ! -f "$scanner/src/scan.js" ]; then
   echo '[]' > "$scanner/conf/tld-list.json"
 fi
 
-cargo build -q -p keygate-server --bin keygate-server
+cargo build -q -p keygate-cli --bin keygate
 work=$(mktemp -d)
 server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
-RUST_LOG=warn "$CARGO_TARGET_DIR/debug/keygate-server" serve --data-dir "$work" \
+RUST_LOG=warn "$CARGO_TARGET_DIR/debug/keygate" serve --data-dir "$work" \
   --bind 127.0.0.1:0 > "$work/stdout" 2> "$work/stderr" &
 server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/stdout" 2>/dev/null && break; sleep 0.1; done

@@ -1,4 +1,4 @@
-//! Test harness: a real `keygate-server` process over HTTPS on a temporary SQLite file, a
+//! Test harness: a real `keygate serve` process over HTTPS on a temporary SQLite file, a
 //! `reqwest` client that trusts its self-signed certificate and keeps cookies, and a tiny
 //! SMTP sink.
 #![allow(dead_code)]
@@ -16,7 +16,7 @@ use rustls::pki_types::CertificateDer;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_keygate-server");
+pub const BIN: &str = env!("CARGO_BIN_EXE_keygate");
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A running server process.
@@ -65,7 +65,12 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
         if let Some(port) = options.smtp_port {
-            command.args(["--smtp", &format!("127.0.0.1:{port}")]);
+            command.args([
+                "--smtp",
+                &format!("127.0.0.1:{port}"),
+                "--smtp-security",
+                "none",
+            ]);
         }
         if let Some(v) = options.email_code_validity {
             command.args(["--email-code-validity", &v.to_string()]);
@@ -115,7 +120,7 @@ impl Server {
     pub fn create_user(&self, username: &str, superuser: bool) {
         let mut command = Command::new(BIN);
         command
-            .args(["create-user", "--db"])
+            .args(["admin", "create-user", "--password-stdin", "--db"])
             .arg(&self.db)
             .args(["--username", username, "--email"])
             .arg(format!("{username}@example.com"))

@@ -209,7 +209,7 @@ async fn reset_2fa_from_the_command_line_ends_sessions() {
     let server = Server::start();
     let (admin, _) = signed_in_admin(&server, "admin").await;
     let output = std::process::Command::new(BIN)
-        .args(["reset-2fa", "--db"])
+        .args(["admin", "reset-2fa", "--db"])
         .arg(&server.db)
         .arg("Admin")
         .output()

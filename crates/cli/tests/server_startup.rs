@@ -93,7 +93,7 @@ fn plain_http_is_refused_on_a_public_address() {
 fn check_deploy_fails_on_development_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(BIN)
-        .args(["check-deploy", "--data-dir"])
+        .args(["check", "--deploy", "--data-dir"])
         .arg(dir.path())
         .env_remove("KEYGATE_SECRET_KEY_FILE")
         .env_remove("KEYGATE_SECRET_KEY")
