@@ -12,11 +12,11 @@ pub mod code;
 pub mod error;
 pub mod migration;
 pub mod secret;
+pub mod throttle;
 pub mod uri;
+pub mod verify;
 
 pub use account::{unix_now, Account, Kind};
 pub use algorithm::Algorithm;
 pub use error::{Error, Result};
 pub use secret::Secret;
-pub mod throttle;
-pub mod verify;
