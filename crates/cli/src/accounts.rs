@@ -138,12 +138,7 @@ pub fn add(data_dir: Option<PathBuf>, args: AddArgs) -> Result<(), CliError> {
             )
             .map_err(io)?,
             Err(error) => {
-                let label = match (&account.issuer, account.name.as_str()) {
-                    (Some(issuer), "") => issuer.clone(),
-                    (Some(issuer), name) => format!("{issuer} ({name})"),
-                    (None, name) => name.to_string(),
-                };
-                writeln!(out, "not added: {label}").map_err(io)?;
+                writeln!(out, "not added: {}", account.label()).map_err(io)?;
                 failed += 1;
                 first_error.get_or_insert(error);
             }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use keygate_otp::{migration, uri, Account};
+use keygate_otp::{import, Account};
 
 use crate::error::CliError;
 
@@ -70,36 +70,21 @@ pub fn from_args(links: &[String]) -> Vec<Payload> {
         .collect()
 }
 
-/// Parses otpauth:// and motp:// links and joins the batches of Google exports.
+/// Parses otpauth:// and motp:// links and joins the batches of Google exports; an error names
+/// the input it came from.
 pub fn accounts(payloads: &[Payload]) -> Result<Vec<Account>, CliError> {
-    let mut accounts = Vec::new();
-    let mut batches = Vec::new();
-    for payload in payloads {
-        let context = |e: keygate_otp::Error| CliError::From {
-            origin: payload.origin.clone(),
-            message: e.to_string(),
-        };
-        if has_scheme(&payload.text, "otpauth-migration://") {
-            batches.push(migration::parse(&payload.text).map_err(context)?);
-        } else if payload.from_qr
-            && !has_scheme(&payload.text, "otpauth://")
-            && !has_scheme(&payload.text, "motp://")
-        {
-            return Err(CliError::From {
-                origin: payload.origin.clone(),
-                message: "the QR code is not an otpauth:// link".into(),
-            });
-        } else {
-            accounts.push(uri::parse(&payload.text).map_err(context)?);
-        }
-    }
-    if !batches.is_empty() {
-        accounts.extend(migration::join(batches)?);
-    }
-    Ok(accounts)
-}
-
-fn has_scheme(text: &str, scheme: &str) -> bool {
-    text.get(..scheme.len())
-        .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    let inputs: Vec<import::Input> = payloads
+        .iter()
+        .map(|p| import::Input {
+            text: &p.text,
+            from_qr: p.from_qr,
+        })
+        .collect();
+    import::accounts(&inputs).map_err(|failed| match failed.index {
+        Some(index) => CliError::From {
+            origin: payloads[index].origin.clone(),
+            message: failed.error.to_string(),
+        },
+        None => CliError::Otp(failed.error),
+    })
 }

@@ -215,6 +215,15 @@ impl Account {
             .then(|| self.period - time % self.period)
     }
 
+    /// How the account is shown to people: `Issuer (name)`, the issuer, or the name.
+    pub fn label(&self) -> String {
+        match (&self.issuer, self.name.as_str()) {
+            (Some(issuer), "") => issuer.clone(),
+            (Some(issuer), name) => format!("{issuer} ({name})"),
+            (None, name) => name.to_string(),
+        }
+    }
+
     /// Whether the secret is shorter than 128 bits.
     pub fn weak_secret(&self) -> bool {
         self.secret.is_weak()

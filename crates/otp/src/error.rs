@@ -57,6 +57,9 @@ pub enum Error {
     /// The text is not an otpauth URI at all, or a part of it is malformed.
     #[error("invalid otpauth URI: {0}")]
     InvalidUri(String),
+    /// A QR code that holds something other than an OTP link.
+    #[error("the QR code is not an otpauth:// link")]
+    NotAnOtpLink,
     /// The URI has no secret parameter.
     #[error("invalid otpauth URI: the secret parameter is missing")]
     MissingSecret,

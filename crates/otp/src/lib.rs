@@ -10,6 +10,7 @@ pub mod account;
 pub mod algorithm;
 pub mod code;
 pub mod error;
+pub mod import;
 pub mod migration;
 pub mod secret;
 pub mod throttle;
