@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End-to-end test of the real desktop app: the keygate-desktop binary in a real WebKitGTK webview
+# under Xvfb, driven through tauri-driver + WebKitWebDriver, with a real Secret Service
+# (scripts/with-keyring.sh) and a throwaway data directory. Screenshots go to docs/screenshots/.
+#
+# Usage: scripts/e2e.sh
+# Needs (Debian): webkit2gtk-driver xvfb xauth xclip gnome-keyring dbus dbus-x11 libsecret-tools
+#   and the Tauri build packages (libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libssl-dev ...).
+# Environment:
+#   KEYGATE_TAURI_TARGET_DIR  cargo target dir for src-tauri (default $CARGO_TARGET_DIR, else ~/.cache/keygate-target, kept
+#                             outside the clone so CI reuses the build; tauri-driver is cached in it)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+if [[ "${1:-}" == "--inner" ]]; then
+    # Inside Xvfb and the throwaway keyring: run tauri-driver and the WebDriver client.
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    "$KEYGATE_E2E_TAURI_DRIVER" --port "$port" >"$KEYGATE_E2E_LOG/tauri-driver.log" 2>&1 &
+    driver_pid=$!
+    trap 'kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do
+        curl -fsS "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    export KEYGATE_E2E_DRIVER="http://127.0.0.1:$port"
+    python3 "$root/src-tauri/e2e/webdriver_test.py"
+    exit $?
+fi
+
+for tool in xvfb-run WebKitWebDriver xclip python3 curl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "e2e.sh: $tool is missing; install with:" >&2
+        echo "  apt-get install -y webkit2gtk-driver xvfb xauth xclip python3 curl" >&2
+        exit 127
+    fi
+done
+
+target="${KEYGATE_TAURI_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/keygate-target}}"
+tools="$target/tools"
+
+echo "e2e: building keygate-desktop (target $target)"
+(cd "$root/src-tauri" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet)
+echo "e2e: building the keygate CLI"
+(cd "$root" && nice -n 15 cargo build --quiet -p keygate-cli)
+cli_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+
+if [[ ! -x "$tools/bin/tauri-driver" ]]; then
+    echo "e2e: installing tauri-driver into $tools"
+    nice -n 15 cargo install tauri-driver --locked --root "$tools"
+fi
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/keygate-e2e.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/data" "$scratch/log"
+
+# The app runs through a wrapper that keeps its stderr (WebKitWebDriver drops it) for failures.
+cat >"$scratch/keygate-desktop" <<WRAPPER
+#!/bin/sh
+exec "$target/debug/keygate-desktop" "\$@" 2>>"$scratch/log/app.log"
+WRAPPER
+chmod +x "$scratch/keygate-desktop"
+export KEYGATE_E2E_APP="$scratch/keygate-desktop"
+export KEYGATE_E2E_CLI="$cli_dir/debug/keygate"
+export KEYGATE_E2E_SHOTS="$root/docs/screenshots"
+export KEYGATE_E2E_TAURI_DRIVER="$tools/bin/tauri-driver"
+export KEYGATE_E2E_LOG="$scratch/log"
+export KEYGATE_E2E_SCRATCH="$scratch"
+export KEYGATE_DATA_DIR="$scratch/data"
+
+status=0
+xvfb-run -a -s "-screen 0 1440x900x24" \
+    "$root/scripts/with-keyring.sh" "$root/scripts/e2e.sh" --inner || status=$?
+if ((status != 0)); then
+    echo "e2e: FAILED (exit $status); tauri-driver log:" >&2
+    grep -v '^ *[0-9]*: \|^ *at ' "$scratch/log/tauri-driver.log" | tail -n 20 >&2 || true
+    echo "e2e: the app's stderr:" >&2
+    tail -n 40 "$scratch/log/app.log" >&2 || true
+fi
+exit "$status"

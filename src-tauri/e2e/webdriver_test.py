@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""End-to-end test of the real Keygate window through tauri-driver (W3C WebDriver over HTTP,
+standard library only). Run by scripts/e2e.sh, which provides Xvfb, a real Secret Service, the
+app and the CLI.
+
+Environment: KEYGATE_E2E_DRIVER (http://127.0.0.1:PORT), KEYGATE_E2E_APP (app binary),
+KEYGATE_E2E_CLI (keygate binary), KEYGATE_E2E_SHOTS (screenshot directory).
+"""
+import base64
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+DRIVER = os.environ["KEYGATE_E2E_DRIVER"]
+APP = os.environ["KEYGATE_E2E_APP"]
+CLI = os.environ["KEYGATE_E2E_CLI"]
+SHOTS = os.environ["KEYGATE_E2E_SHOTS"]
+SECRET = "JBSWY3DPEHPK3PXP"
+LINK = f"otpauth://totp/Example%20Corp:alice%40example.com?secret={SECRET}&issuer=Example%20Corp"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class StaleElement(Exception):
+    """The list re-renders every second; an element found just before may be replaced."""
+
+
+def fresh(action):
+    """Runs a find-then-act `action` again when the element went stale in between."""
+    for attempt in range(10):
+        try:
+            return action()
+        except StaleElement:
+            if attempt == 9:
+                raise
+            time.sleep(0.1)
+
+
+def call(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    for attempt in range(4):
+        req = urllib.request.Request(DRIVER + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                return json.loads(resp.read() or b"{}").get("value")
+        except urllib.error.HTTPError as err:
+            body_text = err.read().decode(errors="replace")
+            # tauri-driver answers 500 with an empty body when its pooled connection to
+            # WebKitWebDriver was closed under it; the request did not reach the app: retry.
+            if err.code == 500 and not body_text.strip() and attempt < 3:
+                print(f"  (retrying {method} {path}: tauri-driver proxy error)", file=sys.stderr)
+                time.sleep(0.5)
+                continue
+            if "stale element reference" in body_text:
+                raise StaleElement(body_text)
+            raise AssertionError(f"{method} {path}: {err.code} {body_text}")
+        except (ConnectionResetError, http.client.RemoteDisconnected) as err:
+            if attempt < 3:
+                print(f"  (retrying {method} {path}: {err!r})", file=sys.stderr)
+                time.sleep(0.5)
+                continue
+            raise AssertionError(f"{method} {path}: the driver went away: {err!r}")
+
+
+class Session:
+    def __init__(self):
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "wry", "tauri:options": {"application": APP}}}}
+        self.id = call("POST", "/session", caps)["sessionId"]
+
+    def path(self, rest):
+        return f"/session/{self.id}{rest}"
+
+    def find(self, css, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            found = fresh(lambda: call("POST", self.path("/elements"),
+                                       {"using": "css selector", "value": css}))
+            if found:
+                return found[0][ELEMENT]
+            if time.time() > deadline:
+                raise AssertionError(f"no element matches {css!r}")
+            time.sleep(0.25)
+
+    def text(self, css):
+        return fresh(lambda: call("GET", self.path(f"/element/{self.find(css)}/text")))
+
+    def click(self, css):
+        fresh(lambda: call("POST", self.path(f"/element/{self.find(css)}/click"), {}))
+
+    def type(self, css, text):
+        fresh(lambda: call("POST", self.path(f"/element/{self.find(css)}/value"), {"text": text}))
+
+    def script(self, js, *args):
+        return call("POST", self.path("/execute/sync"), {"script": js, "args": list(args)})
+
+    def visible(self, css):
+        return self.script(
+            "const e = document.querySelector(arguments[0]);"
+            "return !!e && !e.hidden && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);",
+            css)
+
+    def wait(self, what, predicate, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.time() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.25)
+
+    def screenshot(self, name):
+        """Captures the app's X window as the X server shows it (WebKit's own WebDriver
+        screenshot leaves out <dialog>s in the top layer and can lag behind the page)."""
+        time.sleep(0.6)  # let WebKit paint the last change
+        tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                              check=True).stdout
+        ids = [line.split()[0] for line in tree.splitlines() if '"Keygate"' in line]
+        assert ids, "no X window named Keygate"
+        os.makedirs(SHOTS, exist_ok=True)
+        path = os.path.join(SHOTS, name)
+        subprocess.run(["import", "-window", ids[0], path], check=True)
+        with open(path, "rb") as f:
+            png = f.read()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000, f"{path} is not a real screenshot"
+        print(f"  screenshot: {path} ({len(png)} bytes)")
+
+    def close(self):
+        call("DELETE", self.path(""))
+
+
+def cli_code(at):
+    out = subprocess.run([CLI, "code", "--secret", "-", "--time", str(at)], input=SECRET,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()[0] if out.stdout.split() else ""
+
+
+def step(name):
+    print(f"- {name}", flush=True)
+
+
+def main():
+    s = Session()
+    try:
+        step("the window is titled Keygate and starts unlocked and empty")
+        assert call("GET", s.path("/title")) == "Keygate"
+        s.wait("the empty-vault message", lambda: s.visible("#empty"))
+
+        step("the webview may call only the app's own commands")
+        denied = s.script("return window.__TAURI_INTERNALS__.invoke('plugin:window|close', {label: 'main'})"
+                          ".then(() => 'allowed', e => 'denied: ' + String(e));")
+        assert denied.startswith("denied:") and "not allowed" in denied, denied
+        print(f"  plugin:window|close -> {denied}")
+
+        step("a second launch exits and leaves one Keygate window")
+        second = subprocess.run([APP], capture_output=True, timeout=30)
+        assert second.returncode == 0, second
+        windows = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True,
+                                 text=True).stdout.count('"Keygate"')
+        assert windows == 1, f"{windows} Keygate windows"
+
+        step("a bad link gives a specific error and adds nothing")
+        s.click("#add-button")
+        s.type("#add-link", "otpauth://totp/Bad:x?secret=not*base32")
+        s.click("#add-link-button")
+        error = s.wait("the add error", lambda: s.visible("#add-error") and s.text("#add-error"))
+        assert "link 1" in error and "base32" in error, error
+        assert "not*base32" not in error, "the secret leaked into the error"
+
+        step("adding from an otpauth link lists the account")
+        s.script("document.getElementById('add-link').value = '';")
+        s.type("#add-link", LINK)
+        s.click("#add-link-button")
+        result = s.wait("the add result", lambda: s.text("#add-result"))
+        assert "added: Example Corp (alice@example.com)" in result, result
+        s.click("#add-close")
+        s.wait("the account row", lambda: s.visible("li.account"))
+        assert s.text("li.account .issuer") == "Example Corp"
+
+        step("its code equals `keygate code --secret ...` for the same secret")
+        for _ in range(3):
+            before = int(time.time())
+            shown = s.text("li.account .code")
+            after = int(time.time())
+            digits = shown.replace(" ", "")
+            assert len(shown) == 7 and shown[3] == " ", f"code not grouped as 123 456: {shown!r}"
+            expected = {cli_code(before), cli_code(after)}
+            # The UI refreshes once a second: allow the code of the previous second's window.
+            expected.add(cli_code(before - 1))
+            assert digits in expected, f"window shows {digits}, keygate code says {expected}"
+            time.sleep(1)
+        print(f"  window code {shown} == keygate code")
+
+        step("clicking the code copies it to the clipboard")
+        s.click("li.account .code")
+        copied = s.wait("the clipboard", lambda: subprocess.run(
+            ["xclip", "-selection", "clipboard", "-o"], capture_output=True, text=True).stdout)
+        now = int(time.time())
+        assert copied in {cli_code(now), cli_code(now - 1), cli_code(now - 2)}, copied
+
+        step("search filters as you type")
+        s.type("#search", "nomatch")
+        s.wait("the row to be filtered out", lambda: not s.visible("li.account"))
+        s.script("const e = document.getElementById('search'); e.value = 'exam';"
+                 "e.dispatchEvent(new Event('input'));")
+        s.wait("the row to come back", lambda: s.visible("li.account"))
+        s.screenshot("search.png")
+
+        step("more accounts (TOTP SHA256, HOTP) for the list screenshot")
+        s.script("const e = document.getElementById('search'); e.value = '';"
+                 "e.dispatchEvent(new Event('input'));")
+        s.click("#add-button")
+        s.script("document.getElementById('add-link').value = arguments[0];",
+                 "otpauth://totp/GitHub:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub "
+                 "otpauth://totp/AWS:admin%40example.com?secret=KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ"
+                 "&issuer=AWS&algorithm=SHA256 "
+                 "otpauth://hotp/VPN:alice?secret=MFRGGZDFMZTWQ2LK&issuer=VPN&counter=0")
+        s.screenshot("add-dialog.png")
+        s.click("#add-link-button")
+        result = s.wait("three added", lambda: s.text("#add-result").count("added:") == 3
+                        and s.text("#add-result"))
+        s.click("#add-close")
+        s.wait("four rows", lambda: s.script("return document.querySelectorAll('li.account').length") == 4)
+        s.click("li.account .hotp-next")
+        s.wait("the HOTP code", lambda: s.script(
+            "return [...document.querySelectorAll('li.account .code')].some(e => /^\\d{3} \\d{3}$/.test(e.textContent) && e.closest('li').querySelector('.hotp-next'))"))
+        hotp = s.script("const b = document.querySelector('li.account .hotp-next');"
+                        "return b.closest('li').querySelector('.code').textContent;").replace(" ", "")
+        expected = subprocess.run([CLI, "code", "--secret", "-", "--counter", "0"],
+                                  input="MFRGGZDFMZTWQ2LK", capture_output=True, text=True,
+                                  check=True).stdout.split()[0]
+        assert hotp == expected, f"HOTP: window shows {hotp}, keygate code says {expected}"
+        print(f"  HOTP counter 0: window {hotp} == keygate code")
+        s.screenshot("main-list.png")
+
+        step("scan the screen: a QR code shown on the virtual screen is added")
+        scan_dir = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "qr-source")
+        qr_png = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "scan-me.png")
+        scan_link = f"otpauth://totp/Scanned:bob?secret={SECRET}&issuer=Scanned"
+        subprocess.run([CLI, "--data-dir", scan_dir, "add", scan_link], check=True,
+                       capture_output=True)
+        subprocess.run([CLI, "--data-dir", scan_dir, "qr", "Scanned", "--out", qr_png],
+                       check=True, capture_output=True)
+        viewer = subprocess.Popen(["display", "-geometry", "+700+100", qr_png])
+        try:
+            s.wait("the QR code window", lambda: '"scan-me.png"' in subprocess.run(
+                ["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+                or "ImageMagick" in subprocess.run(["xwininfo", "-root", "-tree"],
+                                                   capture_output=True, text=True).stdout)
+            time.sleep(1)
+            s.click("#add-button")
+            s.click("#add-screen-button")
+            result = s.wait("the scan result", lambda: (s.visible("#add-error") and
+                            "ERROR: " + s.text("#add-error")) or s.text("#add-result"), timeout=60)
+            assert result == "added: Scanned (bob)", result
+            s.click("#add-close")
+            s.wait("five rows", lambda: s.script(
+                "return document.querySelectorAll('li.account').length") == 5)
+        finally:
+            viewer.terminate()
+            viewer.wait()
+
+        step("lock hides codes; unlock shows them again")
+        s.click("#lock-button")
+        s.wait("the locked view", lambda: s.visible("#locked"))
+        assert not s.visible("li.account"), "codes still shown while locked"
+        locked = s.script("return window.__TAURI_INTERNALS__.invoke('list_accounts')"
+                          ".then(() => 'listed', e => String(e));")
+        assert "locked" in locked, locked
+        s.screenshot("locked.png")
+        s.click("#unlock-button")
+        s.wait("the account row after unlock", lambda: s.visible("li.account"))
+
+        step("delete asks for confirmation, then removes the account")
+        rows = lambda: s.script("return document.querySelectorAll('li.account').length")
+        s.click("li.account .delete")
+        s.wait("the delete dialog", lambda: s.visible("#delete-dialog"))
+        s.screenshot("delete-confirm.png")
+        assert rows() == 5, "deleted before confirming"
+        s.click("#delete-confirm")
+        s.wait("four rows", lambda: rows() == 4)
+        print("e2e: all steps passed")
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (AssertionError, StaleElement) as err:
+        print(f"e2e FAILED: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,41 @@
+//! The desktop app's one error type; the UI receives its message as a string.
+
+/// Everything a command can fail with. Messages are sentences for the user, never a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum DesktopError {
+    /// A command that needs secrets ran while the vault is locked.
+    #[error("the vault is locked: unlock it first")]
+    Locked,
+    /// The vault (SQLite or the OS keyring) failed.
+    #[error(transparent)]
+    Vault(#[from] keygate_vault::Error),
+    /// Reading a QR code (file, screen, clipboard) failed.
+    #[error(transparent)]
+    Qr(#[from] keygate_qr::Error),
+    /// A link or QR payload could not be parsed.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// Where the text came from ("link 1", a file name, "the screen").
+        origin: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Joining the batches of a Google Authenticator export failed.
+    #[error(transparent)]
+    Otp(#[from] keygate_otp::Error),
+    /// The input held nothing to add.
+    #[error("{0}")]
+    Nothing(String),
+    /// An account id from the UI is not a valid id.
+    #[error("unknown account id")]
+    BadId,
+    /// The system clipboard failed.
+    #[error("the clipboard is unavailable: {0}")]
+    Clipboard(String),
+}
+
+impl serde::Serialize for DesktopError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}

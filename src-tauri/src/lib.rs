@@ -1,0 +1,175 @@
+//! Keygate desktop app: thin Tauri 2 commands over [`app::Desktop`], which wraps the vault,
+//! QR and OTP crates.
+
+pub mod app;
+pub mod error;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keygate_vault::KeyringStore;
+use tauri::{Manager, State};
+
+use crate::app::{AccountView, AddedView, Desktop};
+use crate::error::DesktopError;
+
+/// How long a copied code stays on the clipboard.
+const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+/// The managed state: the vault (opened on first use) and the clipboard owner.
+#[derive(Default)]
+struct AppState {
+    desktop: Mutex<Option<Desktop<KeyringStore>>>,
+    // On X11 the clipboard's content lives as long as its owner: keep one.
+    clipboard: Arc<Mutex<Option<arboard::Clipboard>>>,
+}
+
+impl AppState {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Desktop<KeyringStore>) -> Result<T, DesktopError>,
+    ) -> Result<T, DesktopError> {
+        let mut guard = self.desktop.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let dir = app::data_dir()?;
+            *guard = Some(Desktop::open(&dir, KeyringStore::new()?)?);
+        }
+        f(guard.as_mut().expect("opened above"))
+    }
+}
+
+#[tauri::command]
+fn is_unlocked(state: State<AppState>) -> Result<bool, DesktopError> {
+    state.with(|d| Ok(d.is_unlocked()))
+}
+
+#[tauri::command]
+fn unlock(state: State<AppState>) -> Result<(), DesktopError> {
+    state.with(|d| d.unlock())
+}
+
+#[tauri::command]
+fn lock(state: State<AppState>) -> Result<(), DesktopError> {
+    state.with(|d| {
+        d.lock();
+        Ok(())
+    })
+}
+
+#[tauri::command]
+fn list_accounts(state: State<AppState>) -> Result<Vec<AccountView>, DesktopError> {
+    state.with(|d| d.list_now())
+}
+
+#[tauri::command]
+fn add_links(state: State<AppState>, text: String) -> Result<Vec<AddedView>, DesktopError> {
+    state.with(|d| d.add_links(&text))
+}
+
+#[tauri::command]
+fn add_image(state: State<AppState>, path: String) -> Result<Vec<AddedView>, DesktopError> {
+    state.with(|d| d.add_image(&PathBuf::from(path.trim())))
+}
+
+#[tauri::command]
+fn add_screen(state: State<AppState>) -> Result<Vec<AddedView>, DesktopError> {
+    state.with(|d| d.add_screen())
+}
+
+#[tauri::command]
+fn delete_account(state: State<AppState>, id: String) -> Result<(), DesktopError> {
+    state.with(|d| d.delete(&id).map(|_| ()))
+}
+
+#[tauri::command]
+fn rename_account(
+    state: State<AppState>,
+    id: String,
+    issuer: String,
+    name: String,
+) -> Result<(), DesktopError> {
+    state.with(|d| d.rename(&id, &issuer, &name).map(|_| ()))
+}
+
+#[tauri::command]
+fn hotp_next(state: State<AppState>, id: String) -> Result<String, DesktopError> {
+    state.with(|d| d.hotp_next(&id))
+}
+
+/// Copies an account's current code; clears the clipboard after 30 s if it still holds it.
+#[tauri::command]
+fn copy_code(state: State<AppState>, id: String) -> Result<(), DesktopError> {
+    let code = state.with(|d| d.code_now(&id))?;
+    copy_and_clear_later(&state.clipboard, code)
+}
+
+/// Copies an HOTP code the UI already received from `hotp_next`.
+#[tauri::command]
+fn copy_text(state: State<AppState>, text: String) -> Result<(), DesktopError> {
+    copy_and_clear_later(&state.clipboard, text)
+}
+
+fn copy_and_clear_later(
+    clipboard: &Arc<Mutex<Option<arboard::Clipboard>>>,
+    code: String,
+) -> Result<(), DesktopError> {
+    {
+        let mut guard = clipboard.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard = Some(
+                arboard::Clipboard::new().map_err(|e| DesktopError::Clipboard(e.to_string()))?,
+            );
+        }
+        guard
+            .as_mut()
+            .expect("created above")
+            .set_text(code.clone())
+            .map_err(|e| DesktopError::Clipboard(e.to_string()))?;
+    }
+    let clipboard = Arc::clone(clipboard);
+    std::thread::spawn(move || {
+        std::thread::sleep(CLIPBOARD_CLEAR_AFTER);
+        let mut guard = clipboard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(board) = guard.as_mut() {
+            // Only clear what we put there: the user may have copied something else since.
+            if board.get_text().ok().as_deref() == Some(code.as_str()) {
+                let _ = board.clear();
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Starts the app.
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch focuses the first instance's window.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .manage(AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            is_unlocked,
+            unlock,
+            lock,
+            list_accounts,
+            add_links,
+            add_image,
+            add_screen,
+            delete_account,
+            rename_account,
+            hotp_next,
+            copy_code,
+            copy_text
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|err| {
+            eprintln!("keygate-desktop: {err}");
+            std::process::exit(1);
+        });
+}
