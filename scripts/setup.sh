@@ -11,13 +11,16 @@ fi
 # Build: C toolchain, pkg-config; xcap (screen capture) needs PipeWire/SPA headers and libclang
 # for its bindings, plus X11 libraries. Tests: a real Secret Service (gnome-keyring on a private
 # D-Bus), a virtual X display with a real image viewer and clipboard tool. Benchmarks: zbarimg.
+# The desktop app (src-tauri): WebKitGTK and GTK headers, and WebKitWebDriver for its e2e test.
 packages=(
   build-essential pkg-config python3 python3-pip
   libpipewire-0.3-dev libspa-0.2-dev libclang-dev clang libgbm-dev libxcb-randr0-dev
   libxcb1-dev libxcb-shm0-dev libxrandr-dev libdbus-1-dev libegl-dev libwayland-dev
   gnome-keyring dbus dbus-x11 libsecret-tools
-  xvfb xauth x11-utils feh xclip
+  xvfb xauth x11-utils feh xclip imagemagick curl
   zbar-tools
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libxdo-dev
+  webkit2gtk-driver
 )
 need_apt=()
 for pkg in "${packages[@]}"; do
