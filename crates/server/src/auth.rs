@@ -543,6 +543,24 @@ fn pre_auth_user(core: &Core, tx: &mut dyn Tx, session: &Session, now: i64) -> R
         .ok_or(Error::Unauthenticated)
 }
 
+/// A write transaction and the pre-auth session's user. An expired login's session deletion is
+/// committed before the error returns, so every step-2 action ends an expired login the same way.
+fn begin_second_step<'a>(
+    core: &'a Core,
+    session: &Session,
+    now: i64,
+) -> Result<(Box<dyn Tx + 'a>, User)> {
+    let mut tx = core.store.write()?;
+    match pre_auth_user(core, &mut *tx, session, now) {
+        Ok(user) => Ok((tx, user)),
+        Err(Error::LoginExpired) => {
+            tx.commit()?;
+            Err(Error::LoginExpired)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 fn second_step(
     core: &Core,
     session: &Session,
@@ -551,14 +569,7 @@ fn second_step(
     now: i64,
     step: SecondStep,
 ) -> Result<NewSessionToken> {
-    let mut tx = core.store.write()?;
-    let user = match pre_auth_user(core, &mut *tx, session, now) {
-        Err(Error::LoginExpired) => {
-            tx.commit()?;
-            return Err(Error::LoginExpired);
-        }
-        other => other?,
-    };
+    let (mut tx, user) = begin_second_step(core, session, now)?;
     let audit = Audit::by(&user, client, now);
     if let Some(retry_after) = check_attempt_allowed(core, &mut *tx, &user, client, now)? {
         audit.log(&mut *tx, "login.otp.throttled", &user.username, "")?;
@@ -650,14 +661,7 @@ pub fn setup_begin(
     client: &Client,
     now: i64,
 ) -> Result<Enrollment> {
-    let mut tx = core.store.write()?;
-    let user = match pre_auth_user(core, &mut *tx, session, now) {
-        Err(Error::LoginExpired) => {
-            tx.commit()?;
-            return Err(Error::LoginExpired);
-        }
-        other => other?,
-    };
+    let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices = tx.devices_of(user.id)?;
     if devices.iter().any(|d| d.confirmed) {
         return Err(Error::Forbidden);
@@ -793,14 +797,7 @@ pub fn request_email_code(
     client: &Client,
     now: i64,
 ) -> Result<Outbox> {
-    let mut tx = core.store.write()?;
-    let user = match pre_auth_user(core, &mut *tx, session, now) {
-        Err(Error::LoginExpired) => {
-            tx.commit()?;
-            return Err(Error::LoginExpired);
-        }
-        other => other?,
-    };
+    let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices: Vec<Device> = tx
         .devices_of(user.id)?
         .into_iter()
