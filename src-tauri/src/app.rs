@@ -3,18 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use keygate_otp::{import, unix_now, Account};
+use keygate_otp::import::{self, Input};
+use keygate_otp::unix_now;
 use keygate_vault::{AccountId, AddOutcome, Entry, SecretStore, Unlocked, Vault};
 use serde::Serialize;
 
 use crate::error::DesktopError;
-
-/// Text found in one place, with the place for error messages.
-struct Payload {
-    origin: String,
-    text: String,
-    from_qr: bool,
-}
 
 /// One row of the account list.
 #[derive(Debug, Clone, Serialize)]
@@ -128,14 +122,10 @@ impl<S: SecretStore> Desktop<S> {
     /// Adds the accounts of pasted otpauth://, motp:// or otpauth-migration:// links (one or
     /// more, separated by white space). Everything is parsed before anything is added.
     pub fn add_links(&mut self, text: &str) -> Result<Vec<AddedView>, DesktopError> {
-        let payloads: Vec<Payload> = text
+        let payloads: Vec<Input> = text
             .split_whitespace()
             .enumerate()
-            .map(|(i, link)| Payload {
-                origin: format!("link {}", i + 1),
-                text: link.to_string(),
-                from_qr: false,
-            })
+            .map(|(i, link)| Input::link(format!("link {}", i + 1), link))
             .collect();
         if payloads.is_empty() {
             return Err(DesktopError::Nothing(
@@ -168,19 +158,15 @@ impl<S: SecretStore> Desktop<S> {
                 "no QR code was found on {origin}"
             )));
         }
-        let payloads: Vec<Payload> = texts
+        let payloads: Vec<Input> = texts
             .into_iter()
-            .map(|text| Payload {
-                origin: origin.to_string(),
-                text,
-                from_qr: true,
-            })
+            .map(|text| Input::scanned(origin, text))
             .collect();
         self.add_payloads(&payloads)
     }
 
-    fn add_payloads(&mut self, payloads: &[Payload]) -> Result<Vec<AddedView>, DesktopError> {
-        let accounts = accounts(payloads)?;
+    fn add_payloads(&mut self, payloads: &[Input]) -> Result<Vec<AddedView>, DesktopError> {
+        let accounts = import::accounts(payloads)?;
         if accounts.is_empty() {
             return Err(DesktopError::Nothing("nothing to add".into()));
         }
@@ -240,24 +226,6 @@ impl<S: SecretStore> Desktop<S> {
 
 fn parse_id(id: &str) -> Result<AccountId, DesktopError> {
     id.parse().map_err(|_| DesktopError::BadId)
-}
-
-/// Parses links and QR payloads (joining Google export batches); an error names its input.
-fn accounts(payloads: &[Payload]) -> Result<Vec<Account>, DesktopError> {
-    let inputs: Vec<import::Input> = payloads
-        .iter()
-        .map(|p| import::Input {
-            text: &p.text,
-            from_qr: p.from_qr,
-        })
-        .collect();
-    import::accounts(&inputs).map_err(|failed| match failed.index {
-        Some(index) => DesktopError::Parse {
-            origin: payloads[index].origin.clone(),
-            message: failed.error.to_string(),
-        },
-        None => failed.error.into(),
-    })
 }
 
 /// Where the app keeps its data: `KEYGATE_DATA_DIR` or the platform data directory.

@@ -12,15 +12,10 @@ pub enum DesktopError {
     /// Reading a QR code (file, screen, clipboard) failed.
     #[error(transparent)]
     Qr(#[from] keygate_qr::Error),
-    /// A link or QR payload could not be parsed.
-    #[error("{origin}: {message}")]
-    Parse {
-        /// Where the text came from ("link 1", a file name, "the screen").
-        origin: String,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// Joining the batches of a Google Authenticator export failed.
+    /// A link or QR payload could not be parsed (the error names it).
+    #[error(transparent)]
+    Import(#[from] keygate_otp::import::ImportError),
+    /// The OTP engine refused something.
     #[error(transparent)]
     Otp(#[from] keygate_otp::Error),
     /// The input held nothing to add.

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use crate::clipboard;
 use crate::error::CliError;
-use crate::sources::{self, Payload};
+use crate::sources;
 use crate::stdin_if_dash;
+use keygate_otp::import::{self, Input};
 
 /// Opens the vault in the resolved data directory, on the OS keyring.
 fn open(data_dir: Option<PathBuf>) -> Result<Vault<KeyringStore>, CliError> {
@@ -38,7 +39,7 @@ impl QrSources {
         self.files.is_empty() && !self.screen && !self.clipboard
     }
 
-    fn read(&self) -> Result<Vec<Payload>, CliError> {
+    fn read(&self) -> Result<Vec<Input>, CliError> {
         let mut payloads = sources::from_files(&self.files)?;
         if self.screen {
             payloads.extend(sources::from_screen()?);
@@ -116,7 +117,7 @@ pub fn add(data_dir: Option<PathBuf>, args: AddArgs) -> Result<(), CliError> {
     }
     let mut payloads = sources::from_args(&args.links);
     payloads.extend(args.qr.read()?);
-    let mut accounts = sources::accounts(&payloads)?;
+    let mut accounts = import::accounts(&payloads)?;
     accounts.extend(args.manual()?);
     if accounts.is_empty() {
         return Err(CliError::Usage("nothing to add".into()));

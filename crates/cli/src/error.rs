@@ -16,6 +16,9 @@ pub enum CliError {
         /// The cause.
         source: std::io::Error,
     },
+    /// An input to import that failed (names the input).
+    #[error("{0}")]
+    Import(#[from] keygate_otp::import::ImportError),
     /// From the vault (keyring, database).
     #[error("{0}")]
     Vault(#[from] keygate_vault::Error),
