@@ -25,6 +25,8 @@ pub struct Report {
     pub enumerated: bool,
     /// Keygate entries that belong to other vaults (other data directories): left alone.
     pub other_vault_entries: usize,
+    /// This vault's application secrets (e.g. the embedded server's key): not orphans.
+    pub app_secrets: usize,
     /// Entries under the Keygate service whose name Keygate did not write: left alone.
     pub unrecognised_entries: Vec<String>,
 }

@@ -112,6 +112,9 @@ pub enum Error {
     /// Not a valid account id.
     #[error("\"{0}\" is not an account id (expected a UUID)")]
     InvalidId(String),
+    /// An application secret name must be ASCII letters, digits and dashes.
+    #[error("invalid application secret name {0:?}")]
+    InvalidAppSecretName(String),
     /// No account has this id or matches this query.
     #[error("no account matches \"{0}\"")]
     NotFound(String),

@@ -207,6 +207,29 @@ impl<S: SecretStore> Vault<S> {
         format!("{}/{id}", self.vault_id)
     }
 
+    /// The store key of an application secret of this vault: `VAULT-ID/app.NAME`.
+    fn app_secret_key(&self, name: &str) -> String {
+        format!("{}/{APP_SECRET_PREFIX}{name}", self.vault_id)
+    }
+
+    /// A secret the application keeps beside the accounts (e.g. the embedded server's master
+    /// key), created with `len` random bytes on first use. It lives in the same store as the
+    /// account secrets, under this vault's id, so `doctor` knows it as the vault's own.
+    pub fn app_secret(&self, name: &str, len: usize) -> Result<keygate_otp::Secret> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(Error::InvalidAppSecretName(name.to_string()));
+        }
+        let key = self.app_secret_key(name);
+        if let Some(secret) = self.store.load(&key)? {
+            return Ok(secret);
+        }
+        let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        let secret = keygate_otp::Secret::from_bytes(bytes.to_vec());
+        self.store.store(&key, &secret)?;
+        Ok(secret)
+    }
+
     /// The account id in a store key of this vault (`None` for other vaults' keys).
     fn account_of_key(&self, key: &str) -> Option<AccountId> {
         let (vault, account) = key.split_once('/')?;
@@ -740,6 +763,7 @@ impl<S: SecretStore> Vault<S> {
                 Some(id) => {
                     in_keyring.insert(id);
                 }
+                None if key.starts_with(&self.app_secret_key("")) => report.app_secrets += 1,
                 None if is_keygate_key(key) => report.other_vault_entries += 1,
                 None => report.unrecognised_entries.push(key.clone()),
             }
@@ -812,9 +836,13 @@ impl<S: SecretStore> Vault<S> {
 }
 
 /// Whether a key has the `VAULT-ID/ACCOUNT-ID` shape of some Keygate vault.
+/// Application secrets are stored as `VAULT-ID/app.NAME`.
+const APP_SECRET_PREFIX: &str = "app.";
+
 fn is_keygate_key(key: &str) -> bool {
     key.split_once('/').is_some_and(|(vault, account)| {
-        vault.parse::<Uuid>().is_ok() && account.parse::<Uuid>().is_ok()
+        vault.parse::<Uuid>().is_ok()
+            && (account.parse::<Uuid>().is_ok() || account.starts_with(APP_SECRET_PREFIX))
     })
 }
 

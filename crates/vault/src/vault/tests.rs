@@ -734,3 +734,32 @@ fn long_ambiguities_are_cut_short() {
         "{err}"
     );
 }
+
+#[test]
+fn app_secrets_are_created_once_and_known_to_doctor() {
+    let f = fixture();
+    added(&f.vault, &totp("A", "a", 1));
+    let first = f.vault.app_secret("embedded-server", 32).unwrap();
+    assert_eq!(first.expose().len(), 32);
+    let again = f.vault.app_secret("embedded-server", 32).unwrap();
+    assert_eq!(first.expose(), again.expose());
+    let other = f.vault.app_secret("other", 32).unwrap();
+    assert_ne!(first.expose(), other.expose());
+    assert!(matches!(
+        f.vault.app_secret("../x", 32),
+        Err(Error::InvalidAppSecretName(_))
+    ));
+    // Another vault's application secret is that vault's, not an unknown entry.
+    let foreign = format!("{}/app.embedded-server", Uuid::new_v4());
+    f.vault.store().store(&foreign, &secret(9)).unwrap();
+
+    let report = f.vault.doctor(true).unwrap();
+    assert!(report.is_healthy(), "{report}");
+    assert_eq!(report.app_secrets, 2);
+    assert_eq!(report.other_vault_entries, 1);
+    assert!(report.unrecognised_entries.is_empty());
+    assert!(report.orphan_entries.is_empty());
+    // Repair left the application secret alone.
+    let kept = f.vault.app_secret("embedded-server", 32).unwrap();
+    assert_eq!(first.expose(), kept.expose());
+}
