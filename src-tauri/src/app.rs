@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use keygate_otp::account::{DEFAULT_DIGITS, DEFAULT_PERIOD};
 use keygate_otp::import::{self, Input};
-use keygate_otp::unix_now;
+use keygate_otp::{unix_now, uri, Account, Algorithm, Kind, Secret};
 use keygate_vault::{AccountId, AddOutcome, Entry, SecretStore, Unlocked, Vault};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::DesktopError;
 
@@ -33,6 +35,221 @@ pub struct AccountView {
     pub problem: Option<String>,
     /// Pinned by the user.
     pub favourite: bool,
+    /// The code that follows, when a time-based code has at most [`NEXT_CODE_WITHIN`] s left.
+    pub next_code: Option<String>,
+    /// The user's note.
+    pub note: Option<String>,
+}
+
+/// How many seconds before a time-based code changes the next one is shown too.
+pub const NEXT_CODE_WITHIN: u64 = 5;
+
+/// The idle time after which the window locks, unless `KEYGATE_IDLE_LOCK_SECS` says otherwise.
+pub const DEFAULT_IDLE_LOCK_SECS: u64 = 300;
+
+/// The environment variable that sets the idle auto-lock delay in seconds (0 disables it).
+pub const IDLE_LOCK_ENV: &str = "KEYGATE_IDLE_LOCK_SECS";
+
+/// The app's settings the window needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Seconds without input before the app locks itself; 0 means never.
+    pub idle_lock_secs: u64,
+}
+
+impl Settings {
+    /// The settings from a value of `KEYGATE_IDLE_LOCK_SECS` (`None`: unset); a value that is
+    /// not a whole number of seconds is an error naming the variable.
+    pub fn from_idle_lock_value(value: Option<&str>) -> Result<Settings, String> {
+        let idle_lock_secs = match value.map(str::trim) {
+            None | Some("") => DEFAULT_IDLE_LOCK_SECS,
+            Some(text) => text.parse().map_err(|_| {
+                format!("{IDLE_LOCK_ENV} must be a whole number of seconds (0 disables the idle lock), not {text:?}")
+            })?,
+        };
+        Ok(Settings { idle_lock_secs })
+    }
+
+    /// The settings from the environment; an invalid value falls back to the default (and says
+    /// so on standard error).
+    pub fn from_env() -> Settings {
+        let value = std::env::var(IDLE_LOCK_ENV).ok();
+        Settings::from_idle_lock_value(value.as_deref()).unwrap_or_else(|problem| {
+            eprintln!("keygate-desktop: {problem}; using {DEFAULT_IDLE_LOCK_SECS} s");
+            Settings {
+                idle_lock_secs: DEFAULT_IDLE_LOCK_SECS,
+            }
+        })
+    }
+}
+
+/// An account typed in by hand, as the Add dialog's fields hold it (text, as typed). Blank
+/// fields take the usual defaults: TOTP, SHA1, 6 digits, 30 s, counter 0.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ManualEntry {
+    /// Who issued it.
+    pub issuer: String,
+    /// The account name.
+    pub name: String,
+    /// The base32 secret (wiped when the entry is dropped; never in `Debug` or errors).
+    pub secret: ManualSecret,
+    /// `totp`, `hotp` or `steam`.
+    pub kind: String,
+    /// `SHA1`, `SHA256` or `SHA512`.
+    pub algorithm: String,
+    /// Code length.
+    pub digits: String,
+    /// Seconds per code (TOTP).
+    pub period: String,
+    /// The next counter (HOTP).
+    pub counter: String,
+}
+
+/// The secret typed into the Add dialog: wiped on drop, never printed.
+#[derive(Default, Deserialize)]
+#[serde(transparent)]
+pub struct ManualSecret(pub String);
+
+impl Drop for ManualSecret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// What is wrong with one field of a [`ManualEntry`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    /// The field: `issuer`, `name`, `secret`, `kind`, `algorithm`, `digits`, `period`, `counter`.
+    pub field: &'static str,
+    /// A sentence for the user (never the secret).
+    pub message: String,
+}
+
+fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A whole number from a text field; blank means `default`.
+fn number<T: std::str::FromStr>(
+    text: &str,
+    default: T,
+    field: &'static str,
+    what: &str,
+) -> Result<T, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(default);
+    }
+    text.parse()
+        .map_err(|_| field_error(field, format!("{what} must be a whole number")))
+}
+
+/// Which field an OTP engine error is about.
+fn field_of(error: &keygate_otp::Error) -> &'static str {
+    use keygate_otp::Error as E;
+    match error {
+        E::InvalidDigits { .. } => "digits",
+        E::InvalidPeriod(_) => "period",
+        E::UnsupportedAlgorithm(_) => "algorithm",
+        _ => "secret",
+    }
+}
+
+impl ManualEntry {
+    /// Every problem with the entry, one per field, checked with the OTP engine's own parsing
+    /// and [`Account::new`]; empty when the account can be added.
+    pub fn problems(&self) -> Vec<FieldError> {
+        match self.account() {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems,
+        }
+    }
+
+    /// The account the entry describes, or every problem with it.
+    pub fn account(&self) -> Result<Account, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let issuer = self.issuer.trim();
+        let name = self.name.trim();
+        if issuer.is_empty() && name.is_empty() {
+            problems.push(field_error(
+                "issuer",
+                "give an issuer, an account name or both",
+            ));
+        }
+        let kind = match self.kind.trim().to_ascii_lowercase().as_str() {
+            "" | "totp" => Some(Kind::Totp),
+            "hotp" => Some(Kind::Hotp),
+            "steam" => Some(Kind::Steam),
+            _ => {
+                problems.push(field_error("kind", "choose TOTP, HOTP or Steam"));
+                None
+            }
+        };
+        let secret = Secret::from_base32(&self.secret.0)
+            .map_err(|e| problems.push(field_error("secret", e.to_string())))
+            .ok();
+        let fixed = kind == Some(Kind::Steam);
+        let algorithm = match self.algorithm.trim() {
+            _ if fixed => Some(Algorithm::Sha1),
+            "" => Some(Algorithm::Sha1),
+            text => text
+                .parse::<Algorithm>()
+                .map_err(|e| problems.push(field_error("algorithm", e.to_string())))
+                .ok(),
+        };
+        let mut whole = |text: &str, default, field, what, applies: bool| {
+            if !applies {
+                return Some(default);
+            }
+            number(text, default, field, what)
+                .map_err(|e| problems.push(e))
+                .ok()
+        };
+        let digits = whole(
+            &self.digits,
+            u64::from(DEFAULT_DIGITS),
+            "digits",
+            "the number of digits",
+            !fixed,
+        );
+        let period = whole(
+            &self.period,
+            DEFAULT_PERIOD,
+            "period",
+            "the period",
+            kind == Some(Kind::Totp),
+        );
+        let counter = whole(
+            &self.counter,
+            0,
+            "counter",
+            "the counter",
+            kind == Some(Kind::Hotp),
+        );
+        let (Some(kind), Some(secret), Some(algorithm), Some(digits), Some(period), Some(counter)) =
+            (kind, secret, algorithm, digits, period, counter)
+        else {
+            return Err(problems);
+        };
+        // Out-of-range digit counts are the engine's to reject, with its own message.
+        let digits = u32::try_from(digits).unwrap_or(u32::MAX);
+        let issuer = (!issuer.is_empty()).then(|| issuer.to_string());
+        match Account::new(
+            kind, secret, issuer, name, algorithm, digits, period, counter,
+        ) {
+            Ok(account) if problems.is_empty() => Ok(account),
+            Ok(_) => Err(problems),
+            Err(e) => {
+                problems.push(field_error(field_of(&e), e.to_string()));
+                Err(problems)
+            }
+        }
+    }
 }
 
 /// What an add did to one account.
@@ -100,6 +317,13 @@ impl<S: SecretStore> Desktop<S> {
             .iter()
             .zip(codes)
             .map(|(entry, code)| AccountView {
+                next_code: match (&code.code, code.seconds_left) {
+                    (Some(_), Some(left)) if left <= NEXT_CODE_WITHIN => {
+                        unlocked.code_at(&entry.id, time + left).ok()
+                    }
+                    _ => None,
+                },
+                note: entry.note.clone(),
                 id: entry.id.to_string(),
                 issuer: entry.issuer.clone(),
                 name: entry.name.clone(),
@@ -133,6 +357,20 @@ impl<S: SecretStore> Desktop<S> {
             ));
         }
         self.add_payloads(&payloads)
+    }
+
+    /// Reads the image on the clipboard and adds the accounts of every QR code in it.
+    pub fn add_clipboard(&mut self) -> Result<Vec<AddedView>, DesktopError> {
+        let texts = keygate_qr::capture::scan_clipboard()?;
+        self.add_qr_texts(texts, "the clipboard's image")
+    }
+
+    /// Adds an account typed in by hand; the first problem with it is the error.
+    pub fn add_manual(&mut self, entry: &ManualEntry) -> Result<Vec<AddedView>, DesktopError> {
+        let account = entry.account().map_err(|problems| {
+            DesktopError::Field(problems.into_iter().next().expect("a problem"))
+        })?;
+        self.add_accounts(&[account])
     }
 
     /// Adds the accounts of every QR code in an image file.
@@ -170,9 +408,13 @@ impl<S: SecretStore> Desktop<S> {
         if accounts.is_empty() {
             return Err(DesktopError::Nothing("nothing to add".into()));
         }
+        self.add_accounts(&accounts)
+    }
+
+    fn add_accounts(&mut self, accounts: &[Account]) -> Result<Vec<AddedView>, DesktopError> {
         let views = accounts
             .iter()
-            .zip(self.vault.add_many(&accounts))
+            .zip(self.vault.add_many(accounts))
             .map(|(account, outcome)| match outcome {
                 Ok(AddOutcome::Added(entry)) => AddedView {
                     label: entry.label(),
@@ -202,13 +444,42 @@ impl<S: SecretStore> Desktop<S> {
         Ok(entry)
     }
 
-    /// Renames an account; an empty issuer clears it.
-    pub fn rename(&mut self, id: &str, issuer: &str, name: &str) -> Result<Entry, DesktopError> {
+    /// Changes an account's issuer, name and note; an empty issuer or note clears it.
+    pub fn edit(
+        &mut self,
+        id: &str,
+        issuer: &str,
+        name: &str,
+        note: &str,
+    ) -> Result<Entry, DesktopError> {
+        let id = parse_id(id)?;
         let issuer = issuer.trim();
         let issuer = (!issuer.is_empty()).then_some(issuer);
-        let entry = self.vault.rename(&parse_id(id)?, issuer, name.trim())?;
+        self.vault.rename(&id, issuer, name.trim())?;
+        let entry = self.vault.set_note(&id, Some(note))?;
         self.refresh()?;
         Ok(entry)
+    }
+
+    /// Marks or unmarks an account as a favourite.
+    pub fn set_favourite(&mut self, id: &str, favourite: bool) -> Result<Entry, DesktopError> {
+        let entry = self.vault.set_favourite(&parse_id(id)?, favourite)?;
+        self.refresh()?;
+        Ok(entry)
+    }
+
+    /// Moves an account to `position` in the vault's order (0 first; past the end means last).
+    pub fn move_account(&mut self, id: &str, position: u32) -> Result<(), DesktopError> {
+        self.vault.move_to(&parse_id(id)?, position)?;
+        self.refresh()
+    }
+
+    /// The account as an SVG QR code of its otpauth link, to move it to another device. It holds
+    /// the secret: the caller shows it only after the user confirmed, and never logs it.
+    pub fn account_qr(&self, id: &str) -> Result<String, DesktopError> {
+        let account = self.unlocked()?.account(&parse_id(id)?)?;
+        let link = Zeroizing::new(uri::emit(account));
+        Ok(keygate_qr::encode_svg(&link)?)
     }
 
     /// Advances an HOTP counter (committed first) and returns the code for the counter it had.
@@ -216,6 +487,11 @@ impl<S: SecretStore> Desktop<S> {
         let id = parse_id(id)?;
         let unlocked = self.unlocked.as_mut().ok_or(DesktopError::Locked)?;
         Ok(unlocked.hotp_next(&self.vault, &id)?)
+    }
+
+    /// The vault itself (the console keeps the embedded server's key among its secrets).
+    pub fn vault(&self) -> &Vault<S> {
+        &self.vault
     }
 
     /// The current code of one account (for copying), computed from the secrets in memory.

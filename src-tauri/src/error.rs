@@ -24,9 +24,28 @@ pub enum DesktopError {
     /// An account id from the UI is not a valid id.
     #[error("unknown account id")]
     BadId,
+    /// A field of a manually entered account is wrong.
+    #[error(transparent)]
+    Field(#[from] crate::app::FieldError),
     /// The system clipboard failed.
     #[error("the clipboard is unavailable: {0}")]
     Clipboard(String),
+    /// A console action needs a server: start the embedded one or connect to one.
+    #[error("connect to a server first")]
+    NotConnected,
+    /// The console could not do something on this side (URL, certificate, network).
+    #[error("{0}")]
+    Console(String),
+    /// The server refused a request; its message is the generic one it shows every client.
+    #[error("{message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's machine code (`invalid_code`, `throttled`, ...).
+        code: String,
+        /// The server's sentence.
+        message: String,
+    },
 }
 
 impl serde::Serialize for DesktopError {

@@ -2,7 +2,10 @@
 //! QR and OTP crates.
 
 pub mod app;
+pub mod console;
+mod console_commands;
 pub mod error;
+mod tray;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,7 +14,7 @@ use std::time::Duration;
 use keygate_vault::KeyringStore;
 use tauri::{Manager, State};
 
-use crate::app::{AccountView, AddedView, Desktop};
+use crate::app::{AccountView, AddedView, Desktop, FieldError, ManualEntry, Settings};
 use crate::error::DesktopError;
 
 /// How long a copied code stays on the clipboard.
@@ -19,14 +22,14 @@ const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 /// The managed state: the vault (opened on first use) and the clipboard owner.
 #[derive(Default)]
-struct AppState {
+pub(crate) struct AppState {
     desktop: Mutex<Option<Desktop<KeyringStore>>>,
     // On X11 the clipboard's content lives as long as its owner: keep one.
     clipboard: Arc<Mutex<Option<arboard::Clipboard>>>,
 }
 
 impl AppState {
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Desktop<KeyringStore>) -> Result<T, DesktopError>,
     ) -> Result<T, DesktopError> {
@@ -83,13 +86,51 @@ fn delete_account(state: State<AppState>, id: String) -> Result<(), DesktopError
 }
 
 #[tauri::command]
-fn rename_account(
+fn edit_account(
     state: State<AppState>,
     id: String,
     issuer: String,
     name: String,
+    note: String,
 ) -> Result<(), DesktopError> {
-    state.with(|d| d.rename(&id, &issuer, &name).map(|_| ()))
+    state.with(|d| d.edit(&id, &issuer, &name, &note).map(|_| ()))
+}
+
+#[tauri::command]
+fn set_favourite(state: State<AppState>, id: String, favourite: bool) -> Result<(), DesktopError> {
+    state.with(|d| d.set_favourite(&id, favourite).map(|_| ()))
+}
+
+#[tauri::command]
+fn move_account(state: State<AppState>, id: String, position: u32) -> Result<(), DesktopError> {
+    state.with(|d| d.move_account(&id, position))
+}
+
+/// The account's QR code as SVG; it holds the secret, so it is never logged.
+#[tauri::command]
+fn account_qr(state: State<AppState>, id: String) -> Result<String, DesktopError> {
+    state.with(|d| d.account_qr(&id))
+}
+
+#[tauri::command]
+fn add_clipboard(state: State<AppState>) -> Result<Vec<AddedView>, DesktopError> {
+    state.with(|d| d.add_clipboard())
+}
+
+/// Checks a manual entry as it is typed: every field's problem, none when it can be added.
+#[tauri::command]
+fn check_manual(entry: ManualEntry) -> Result<(), Vec<FieldError>> {
+    entry.account().map(|_| ())
+}
+
+#[tauri::command]
+fn add_manual(state: State<AppState>, entry: ManualEntry) -> Result<Vec<AddedView>, DesktopError> {
+    state.with(|d| d.add_manual(&entry))
+}
+
+#[tauri::command]
+fn settings() -> Settings {
+    Settings::from_env()
 }
 
 #[tauri::command]
@@ -143,6 +184,7 @@ fn copy_and_clear_later(
 
 /// Starts the app.
 pub fn run() {
+    keygate_server::init_logging();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch focuses the first instance's window.
@@ -153,6 +195,12 @@ pub fn run() {
             }
         }))
         .manage(AppState::default())
+        .manage(console_commands::ConsoleState::default())
+        .setup(|app| {
+            // A tray is a convenience: without one (no system tray, e.g. under Xvfb) the app runs.
+            tray::install(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             is_unlocked,
             unlock,
@@ -162,10 +210,29 @@ pub fn run() {
             add_image,
             add_screen,
             delete_account,
-            rename_account,
+            edit_account,
+            set_favourite,
+            move_account,
+            account_qr,
+            add_clipboard,
+            check_manual,
+            add_manual,
+            settings,
             hotp_next,
             copy_code,
-            copy_text
+            copy_text,
+            console_commands::console_status,
+            console_commands::console_start_embedded,
+            console_commands::console_connect,
+            console_commands::console_disconnect,
+            console_commands::console_create_first_admin,
+            console_commands::console_login,
+            console_commands::console_verify,
+            console_commands::console_begin_setup,
+            console_commands::console_confirm_setup,
+            console_commands::console_logout,
+            console_commands::console_call,
+            console_commands::console_own_code
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|err| {

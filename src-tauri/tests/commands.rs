@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use keygate_desktop::app::{AccountView, Desktop};
+use keygate_desktop::app::{AccountView, Desktop, ManualEntry, ManualSecret, Settings};
+use keygate_otp::{Account, Algorithm, Kind, Secret};
 use keygate_vault::KeyringStore;
 
 /// RFC 6238's SHA1 test secret ("12345678901234567890").
@@ -216,7 +217,7 @@ fn a_qr_code_that_is_not_an_otpauth_link_is_refused() {
 }
 
 #[test]
-fn rename_and_delete_change_the_list() {
+fn edit_and_delete_change_the_list() {
     if !keyring_ready() {
         return;
     }
@@ -230,15 +231,40 @@ fn rename_and_delete_change_the_list() {
     assert_eq!(list.len(), 2);
     let dave = list.iter().find(|a| a.name == "dave").unwrap().id.clone();
 
-    app.rename(&dave, " New ", "david").unwrap();
+    assert_eq!(list[0].note, None);
+    app.edit(&dave, " New ", "david", " backup codes in the safe ")
+        .unwrap();
     let list = app.list_at(59).unwrap();
     let renamed = list.iter().find(|a| a.id == dave).unwrap();
     assert_eq!(renamed.issuer.as_deref(), Some("New"));
     assert_eq!(renamed.name, "david");
+    assert_eq!(renamed.note.as_deref(), Some("backup codes in the safe"));
     assert_eq!(renamed.code.as_deref(), Some("287082"), "the secret stays");
-    app.rename(&dave, "", "david").unwrap();
+    let erin = list.iter().find(|a| a.name == "erin").unwrap();
+    assert_eq!(
+        (erin.issuer.as_deref(), erin.note.as_deref()),
+        (Some("Keep"), None)
+    );
+
+    // Kept across a restart; an empty issuer or note clears it.
+    drop(app);
+    let mut app = desktop(dir.path());
     let list = app.list_now().unwrap();
-    assert_eq!(list.iter().find(|a| a.id == dave).unwrap().issuer, None);
+    let reopened = list.iter().find(|a| a.id == dave).unwrap();
+    assert_eq!(reopened.note.as_deref(), Some("backup codes in the safe"));
+    app.edit(&dave, "", "david", "  ").unwrap();
+    let list = app.list_now().unwrap();
+    let cleared = list.iter().find(|a| a.id == dave).unwrap();
+    assert_eq!(
+        (cleared.issuer.as_deref(), cleared.note.as_deref()),
+        (None, None)
+    );
+    assert_eq!(
+        app.edit("not-an-id", "x", "y", "z")
+            .unwrap_err()
+            .to_string(),
+        "unknown account id"
+    );
 
     app.delete(&dave).unwrap();
     let list = app.list_now().unwrap();
@@ -290,4 +316,475 @@ fn hotp_next_advances_and_persists_the_counter() {
         .find(|a| a.name == "gina")
         .unwrap();
     assert!(app.hotp_next(&totp.id).is_err(), "TOTP has no next code");
+}
+
+/// The code of `secret` (SHA1, 6 digits, 30 s) at `time`, by the OTP engine itself.
+fn engine_code(secret: &str, time: u64) -> String {
+    Account::totp(Secret::from_base32(secret).unwrap(), None, "x")
+        .unwrap()
+        .code_at(time)
+        .unwrap()
+}
+
+#[test]
+fn the_next_code_shows_in_the_last_five_seconds_only() {
+    if !keyring_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = desktop(dir.path());
+    app.add_links(&format!(
+        "otpauth://totp/N:nina?secret={RFC_SECRET}&issuer=N otpauth://hotp/H:hal?secret={RFC_SECRET}&counter=0 otpauth://totp/P:pat?secret=JBSWY3DPEHPK3PXP&issuer=P&period=60"
+    ))
+    .unwrap();
+    let row =
+        |views: Vec<AccountView>, name: &str| views.into_iter().find(|a| a.name == name).unwrap();
+
+    // A 30 s window ends at `boundary` (a 60 s one 30 s later). 6 s left: no next code yet.
+    let boundary = 1_000_000_050;
+    let nina = row(app.list_at(boundary - 6).unwrap(), "nina");
+    assert_eq!(nina.seconds_left, Some(6));
+    assert_eq!(nina.next_code, None);
+    // 5 s left down to 1 s: the code of the next window.
+    for left in (1..=5).rev() {
+        let time = boundary - left;
+        let nina = row(app.list_at(time).unwrap(), "nina");
+        assert_eq!(nina.seconds_left, Some(left));
+        assert_eq!(
+            nina.code.as_deref(),
+            Some(engine_code(RFC_SECRET, time).as_str())
+        );
+        assert_eq!(
+            nina.next_code.as_deref(),
+            Some(engine_code(RFC_SECRET, boundary).as_str()),
+            "{left} s left"
+        );
+        assert_ne!(nina.next_code, nina.code);
+    }
+    // A new window: the next code became the code.
+    let nina = row(app.list_at(boundary).unwrap(), "nina");
+    assert_eq!(nina.seconds_left, Some(30));
+    assert_eq!(
+        nina.code.as_deref(),
+        Some(engine_code(RFC_SECRET, boundary).as_str())
+    );
+    assert_eq!(nina.next_code, None);
+
+    // A 60 s account follows its own period; HOTP never has one.
+    let pat = row(app.list_at(boundary - 5).unwrap(), "pat");
+    assert_eq!((pat.seconds_left, pat.next_code), (Some(35), None));
+    let time = boundary + 25; // 5 s before the 60 s window ends.
+    let pat = row(app.list_at(time).unwrap(), "pat");
+    assert_eq!(pat.seconds_left, Some(5));
+    let engine = Account::new(
+        Kind::Totp,
+        Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap(),
+        None,
+        "x",
+        Algorithm::Sha1,
+        6,
+        60,
+        0,
+    )
+    .unwrap();
+    assert_eq!(pat.next_code, Some(engine.code_at(time + 5).unwrap()));
+    let hal = row(app.list_at(time).unwrap(), "hal");
+    assert_eq!((hal.code, hal.next_code), (None, None));
+}
+
+#[test]
+fn favourites_and_moves_change_the_vault_order_and_persist() {
+    if !keyring_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = desktop(dir.path());
+    app.add_links(&format!(
+        "otpauth://totp/A:a?secret={RFC_SECRET}&issuer=A otpauth://totp/B:b?secret={RFC_SECRET}&issuer=B otpauth://totp/C:c?secret={RFC_SECRET}&issuer=C otpauth://totp/D:d?secret={RFC_SECRET}&issuer=D"
+    ))
+    .unwrap();
+    let names = |app: &Desktop<KeyringStore>| -> Vec<String> {
+        app.list_now()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect()
+    };
+    let id_of = |app: &Desktop<KeyringStore>, name: &str| {
+        app.list_now()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .id
+    };
+    assert_eq!(
+        names(&app),
+        ["a", "b", "c", "d"],
+        "the order they were added"
+    );
+
+    // Last to first, then one down (Alt+Down), then past the end means last.
+    app.move_account(&id_of(&app, "d"), 0).unwrap();
+    assert_eq!(names(&app), ["d", "a", "b", "c"]);
+    app.move_account(&id_of(&app, "a"), 2).unwrap();
+    assert_eq!(names(&app), ["d", "b", "a", "c"]);
+    app.move_account(&id_of(&app, "d"), 99).unwrap();
+    assert_eq!(names(&app), ["b", "a", "c", "d"]);
+
+    // Favourites are flagged; the vault order stays (the window lists favourites first).
+    let c = id_of(&app, "c");
+    assert!(app.set_favourite(&c, true).unwrap().favourite);
+    let list = app.list_now().unwrap();
+    let favourites: Vec<&str> = list
+        .iter()
+        .filter(|a| a.favourite)
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(favourites, ["c"]);
+    assert_eq!(names(&app), ["b", "a", "c", "d"]);
+    assert_eq!(
+        list.iter().find(|a| a.name == "c").unwrap().code,
+        list.iter().find(|a| a.name == "a").unwrap().code,
+        "still unlocked with codes after the change"
+    );
+
+    // Both survive a restart.
+    drop(app);
+    let mut app = desktop(dir.path());
+    assert_eq!(names(&app), ["b", "a", "c", "d"]);
+    assert!(app.list_now().unwrap()[2].favourite);
+    app.set_favourite(&c, false).unwrap();
+    assert!(app.list_now().unwrap().iter().all(|a| !a.favourite));
+
+    assert_eq!(
+        app.move_account("nope", 0).unwrap_err().to_string(),
+        "unknown account id"
+    );
+    let gone = keygate_vault::AccountId::random().to_string();
+    assert!(app.move_account(&gone, 0).is_err());
+    assert!(app.set_favourite(&gone, true).is_err());
+    assert_eq!(names(&app), ["b", "a", "c", "d"]);
+}
+
+/// Draws the SVG of `keygate_qr::encode_svg` (one `M x yhWvH...` sub-path per dark run, one
+/// unit per module) as pixels, `scale` per module.
+fn rasterise_svg(svg: &str, scale: u32) -> image::GrayImage {
+    let number_after = |text: &str, key: &str| -> u32 {
+        let start = text.find(key).unwrap() + key.len();
+        let digits: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().unwrap()
+    };
+    let size = number_after(svg, "width=\"");
+    let mut img = image::GrayImage::from_pixel(size * scale, size * scale, image::Luma([255]));
+    let path = &svg[svg.find(" d=\"").unwrap() + 4..];
+    let path = &path[..path.find('"').unwrap()];
+    let mut dark = 0;
+    for run in path.split('M').filter(|r| !r.is_empty()) {
+        // "x yhWvHHxVy"
+        let (x, rest) = run.split_once(' ').unwrap();
+        let (y, rest) = rest.split_once('h').unwrap();
+        let (w, rest) = rest.split_once('v').unwrap();
+        let (h, _) = rest.split_once('H').unwrap();
+        let [x, y, w, h] = [x, y, w, h].map(|n| n.parse::<u32>().unwrap());
+        for py in y * scale..(y + h) * scale {
+            for px in x * scale..(x + w) * scale {
+                img.put_pixel(px, py, image::Luma([0]));
+            }
+        }
+        dark += 1;
+    }
+    assert!(dark > 50, "too few dark modules: {dark}");
+    img
+}
+
+#[test]
+fn an_accounts_qr_code_holds_its_link_and_needs_the_vault_unlocked() {
+    if !keyring_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = desktop(dir.path());
+    app.add_links(&format!(
+        "otpauth://totp/ACME%20Corp:alice%40example.com?secret={RFC_SECRET}&issuer=ACME%20Corp&digits=8&algorithm=SHA256&period=60"
+    ))
+    .unwrap();
+    let row = only(&app.list_now().unwrap()).clone();
+    let svg = app.account_qr(&row.id).unwrap();
+    assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+
+    // Read back from the picture: the same account, whose codes match.
+    let decoded =
+        keygate_qr::decode_image(&image::DynamicImage::ImageLuma8(rasterise_svg(&svg, 6)));
+    assert_eq!(decoded.len(), 1, "one QR code");
+    let account = keygate_otp::uri::parse(&decoded[0]).unwrap();
+    assert_eq!(account.issuer.as_deref(), Some("ACME Corp"));
+    assert_eq!(account.name, "alice@example.com");
+    assert_eq!(
+        (
+            account.kind,
+            account.algorithm,
+            account.digits,
+            account.period
+        ),
+        (Kind::Totp, Algorithm::Sha256, 8, 60)
+    );
+    assert_eq!(account.secret, Secret::from_base32(RFC_SECRET).unwrap());
+    for time in [59, 1_111_111_109, 2_000_000_000] {
+        assert_eq!(
+            Some(account.code_at(time).unwrap()),
+            only(&app.list_at(time).unwrap()).code
+        );
+    }
+
+    // Locked: no QR code (the secret is not in memory).
+    app.lock();
+    let err = app.account_qr(&row.id).unwrap_err().to_string();
+    assert!(err.contains("locked"), "{err}");
+    app.unlock().unwrap();
+    assert!(app.account_qr("not-an-id").is_err());
+    let gone = keygate_vault::AccountId::random().to_string();
+    assert!(app.account_qr(&gone).is_err());
+}
+
+fn entry(issuer: &str, name: &str, secret: &str) -> ManualEntry {
+    ManualEntry {
+        issuer: issuer.into(),
+        name: name.into(),
+        secret: ManualSecret(secret.into()),
+        ..ManualEntry::default()
+    }
+}
+
+fn fields(entry: &ManualEntry) -> Vec<(&'static str, String)> {
+    entry
+        .problems()
+        .into_iter()
+        .map(|p| (p.field, p.message))
+        .collect()
+}
+
+#[test]
+fn manual_entry_names_the_wrong_field_and_adds_a_good_account() {
+    if !keyring_ready() {
+        return;
+    }
+    // Validation as you type: each problem is attached to its field, the secret never quoted.
+    let bad = entry("ACME", "alice", "JBSW*Y3DP");
+    let problems = fields(&bad);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "secret");
+    assert_eq!(
+        problems[0].1,
+        "the secret is not valid base32: character 5 is not a base32 letter (A-Z, 2-7)"
+    );
+    assert_eq!(
+        fields(&entry("ACME", "alice", " ")),
+        [("secret", "the secret is empty".to_string())]
+    );
+    assert_eq!(fields(&entry("", " ", RFC_SECRET))[0].0, "issuer");
+
+    let mut wrong = entry("ACME", "alice", RFC_SECRET);
+    wrong.digits = "12".into();
+    wrong.period = "0".into();
+    wrong.algorithm = "MD5".into();
+    let problems = fields(&wrong);
+    assert_eq!(
+        problems.len(),
+        1,
+        "the engine checks once the fields parse: {problems:?}"
+    );
+    assert_eq!(problems[0].0, "algorithm");
+    assert!(problems[0].1.contains("MD5"), "{problems:?}");
+    wrong.algorithm = "SHA512".into();
+    let problems = fields(&wrong);
+    assert_eq!(problems[0].0, "digits");
+    assert_eq!(problems[0].1, "12 digits is not supported (use 6 to 10)");
+    wrong.digits = "8".into();
+    assert_eq!(
+        fields(&wrong),
+        [(
+            "period",
+            "a period of 0 seconds is not supported (use 1 to 3600)".to_string()
+        )]
+    );
+    wrong.period = "thirty".into();
+    assert_eq!(
+        fields(&wrong)[0],
+        ("period", "the period must be a whole number".into())
+    );
+    wrong.kind = "yandex".into();
+    assert!(fields(&wrong).iter().any(|(f, _)| *f == "kind"));
+    // Fields a kind does not use are not checked: Steam fixes digits, period and algorithm.
+    wrong.kind = "steam".into();
+    wrong.digits = "x".into();
+    assert_eq!(fields(&wrong), []);
+
+    // A good entry is added, and its codes are the engine's for the same secret.
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = desktop(dir.path());
+    let err = app.add_manual(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("base32") && !err.contains("JBSW*Y3DP"),
+        "{err}"
+    );
+    assert!(app.list_now().unwrap().is_empty());
+
+    let mut good = entry(" ACME ", "alice@example.com", "jbsw y3dp ehpk 3pxp");
+    good.digits = "8".into();
+    good.algorithm = "SHA256".into();
+    good.period = "60".into();
+    assert_eq!(fields(&good), []);
+    let added = app.add_manual(&good).unwrap();
+    assert_eq!((added.len(), added[0].added), (1, true));
+    assert_eq!(added[0].label, "ACME (alice@example.com)");
+    let engine = Account::new(
+        Kind::Totp,
+        Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap(),
+        Some("ACME".into()),
+        "alice@example.com",
+        Algorithm::Sha256,
+        8,
+        60,
+        0,
+    )
+    .unwrap();
+    for time in [59, 1_234_567_890, 2_000_000_000] {
+        let row = only(&app.list_at(time).unwrap()).clone();
+        assert_eq!(row.code, Some(engine.code_at(time).unwrap()));
+        assert_eq!((row.digits, row.period), (8, 60));
+    }
+    // The same again is reported as present, not added twice.
+    let again = app.add_manual(&good).unwrap();
+    assert!(!again[0].added && again[0].error.is_none());
+
+    // HOTP with a counter, Steam.
+    let mut hotp = entry("VPN", "", RFC_SECRET);
+    hotp.kind = "hotp".into();
+    hotp.counter = "1".into();
+    app.add_manual(&hotp).unwrap();
+    let vpn = app
+        .list_now()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.issuer.as_deref() == Some("VPN"))
+        .unwrap();
+    assert_eq!(
+        app.hotp_next(&vpn.id).unwrap(),
+        "287082",
+        "RFC 4226 counter 1"
+    );
+    let mut steam = entry("Steam", "gamer", RFC_SECRET);
+    steam.kind = "steam".into();
+    app.add_manual(&steam).unwrap();
+    let gamer = app
+        .list_at(59)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "gamer")
+        .unwrap();
+    assert_eq!((gamer.kind.as_str(), gamer.digits), ("steam", 5));
+    assert_eq!(gamer.code.unwrap().len(), 5);
+    assert_eq!(app.list_now().unwrap().len(), 3);
+}
+
+#[test]
+fn the_idle_lock_defaults_to_five_minutes_and_zero_disables_it() {
+    let secs = |value| Settings::from_idle_lock_value(value).map(|s| s.idle_lock_secs);
+    assert_eq!(secs(None), Ok(300));
+    assert_eq!(secs(Some("")), Ok(300));
+    assert_eq!(secs(Some(" 60 ")), Ok(60));
+    assert_eq!(secs(Some("0")), Ok(0));
+    let err = secs(Some("5m")).unwrap_err();
+    assert!(
+        err.contains("KEYGATE_IDLE_LOCK_SECS") && err.contains("5m"),
+        "{err}"
+    );
+    assert!(secs(Some("-1")).is_err());
+}
+
+/// Panics unless an X display is available (xvfb-run); KEYGATE_SKIP_DISPLAY=1 skips instead.
+fn display_ready() -> bool {
+    if std::env::var_os("DISPLAY").is_some() {
+        return true;
+    }
+    if std::env::var("KEYGATE_SKIP_DISPLAY").as_deref() == Ok("1") {
+        return false;
+    }
+    panic!("no X display: run the tests under xvfb-run -a (or set KEYGATE_SKIP_DISPLAY=1)");
+}
+
+/// Puts `bytes` on the clipboard as `mime` with xclip, which keeps serving it in the background.
+fn xclip_put(dir: &Path, mime: &str, bytes: &[u8]) {
+    let file = dir.join("clip");
+    std::fs::write(&file, bytes).unwrap();
+    let status = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", mime, "-i"])
+        .arg(&file)
+        .status()
+        .expect("xclip (apt-get install xclip)");
+    assert!(status.success());
+}
+
+/// Retries `f` for up to 5 s: xclip takes the selection asynchronously.
+fn eventually<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<T, String> {
+    let mut last = Err(String::new());
+    for _ in 0..50 {
+        last = f();
+        if last.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    last
+}
+
+#[test]
+fn a_clipboard_image_adds_its_qr_code_and_no_image_says_so() {
+    if !keyring_ready() || !display_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = desktop(dir.path());
+
+    // Text, not an image (arboard serves only the targets it has, as desktop apps do; it
+    // keeps serving while `text_owner` lives).
+    let mut text_owner = arboard::Clipboard::new().unwrap();
+    text_owner.set_text("just some text").unwrap();
+    let err = eventually(|| match app.add_clipboard() {
+        Err(e) if e.to_string() == "the clipboard holds no image" => Ok(e.to_string()),
+        other => Err(format!("{other:?}")),
+    })
+    .unwrap();
+    assert_eq!(err, "the clipboard holds no image");
+
+    // An image without a QR code.
+    drop(text_owner);
+    xclip_put(dir.path(), "image/png", &image_png_white());
+    let err = eventually(|| match app.add_clipboard() {
+        Err(e) if e.to_string().contains("no QR code") => Ok(e.to_string()),
+        other => Err(format!("{other:?}")),
+    })
+    .unwrap();
+    assert_eq!(err, "no QR code found in the clipboard's image");
+    assert!(app.list_now().unwrap().is_empty());
+
+    // A QR code of an otpauth link.
+    let link = format!("otpauth://totp/Clip:ivy?secret={RFC_SECRET}&issuer=Clip");
+    xclip_put(
+        dir.path(),
+        "image/png",
+        &keygate_qr::encode_png(&link, 6).unwrap(),
+    );
+    let added = eventually(|| app.add_clipboard().map_err(|e| e.to_string())).unwrap();
+    assert_eq!(added.len(), 1);
+    assert!(added[0].added, "{added:?}");
+    assert_eq!(added[0].label, "Clip (ivy)");
+    assert_eq!(
+        only(&app.list_at(59).unwrap()).code.as_deref(),
+        Some("287082")
+    );
 }
