@@ -15,8 +15,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if [[ "${1:-}" == "--inner" ]]; then
     # Inside Xvfb and the throwaway keyring: run tauri-driver and the WebDriver client.
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-    "$KEYGATE_E2E_TAURI_DRIVER" --port "$port" >"$KEYGATE_E2E_LOG/tauri-driver.log" 2>&1 &
+    free_port() {
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    }
+    port="$(free_port)"
+    # WebKitWebDriver's own port too: the default (4445) clashes with any other run.
+    native_port="$(free_port)"
+    while [[ "$native_port" == "$port" ]]; do native_port="$(free_port)"; done
+    "$KEYGATE_E2E_TAURI_DRIVER" --port "$port" --native-port "$native_port" \
+        >"$KEYGATE_E2E_LOG/tauri-driver.log" 2>&1 &
     driver_pid=$!
     trap 'kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true' EXIT
     for _ in $(seq 100); do

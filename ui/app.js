@@ -5,11 +5,22 @@ const invoke = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args || {})
 const $ = (id) => document.getElementById(id);
 
 let accounts = [];
+let unlocked = false;
 let renderedKey = "";
 let hotpCodes = new Map();
 let pendingDelete = null;
-let pendingRename = null;
+let pendingEdit = null;
+let pendingQr = null;
 let messageTimer = null;
+// Drag and drop: the row being dragged (the list is not re-rendered meanwhile).
+let dragId = null;
+// Idle auto-lock: seconds without input (0: never) and when the last input happened.
+let idleLockSecs = 300;
+let lastInput = Date.now();
+// Manual entry: fields the user has touched (their errors are shown) and the latest check.
+const manualFields = ["issuer", "name", "secret", "kind", "algorithm", "digits", "period", "counter"];
+let manualTouched = new Set();
+let manualCheck = 0;
 
 function groupCode(code) {
   // 123456 -> "123 456", 12345678 -> "1234 5678", 1234567 -> "123 4567"
@@ -24,6 +35,10 @@ function initials(a) {
   const words = source.split(/[\s._@-]+/).filter(Boolean);
   const letters = words.length > 1 ? words[0][0] + words[1][0] : source.slice(0, 2);
   return letters.toUpperCase();
+}
+
+function labelOf(a) {
+  return a.issuer ? a.issuer + (a.name ? " (" + a.name + ")" : "") : a.name;
 }
 
 function showMessage(text, isError) {
@@ -41,8 +56,16 @@ function errorText(err) {
 
 function matches(a, query) {
   if (!query) return true;
-  const hay = ((a.issuer || "") + " " + a.name).toLowerCase();
+  const hay = ((a.issuer || "") + " " + a.name + " " + (a.note || "")).toLowerCase();
   return query.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+}
+
+// The order rows are shown in: favourites first, each group in the vault's order.
+function displayed() {
+  const query = $("search").value.trim();
+  return accounts
+    .filter((a) => matches(a, query))
+    .sort((x, y) => Number(y.favourite) - Number(x.favourite));
 }
 
 function ring(a) {
@@ -67,10 +90,24 @@ function ring(a) {
   return svg;
 }
 
+function toolButton(text, className, ariaLabel, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.className = className;
+  b.setAttribute("aria-label", ariaLabel);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
 function row(a) {
+  const who = labelOf(a);
   const li = document.createElement("li");
-  li.className = "account";
+  li.className = "account" + (a.favourite ? " favourite" : "");
   li.dataset.id = a.id;
+  li.tabIndex = 0;
+  li.draggable = true;
+  li.setAttribute("aria-label", who + (a.favourite ? ", favourite" : ""));
 
   const icon = document.createElement("span");
   icon.className = "initials";
@@ -89,11 +126,16 @@ function row(a) {
     name.textContent = " " + a.name;
     label.append(name);
   }
+  if (a.note) {
+    const note = document.createElement("span");
+    note.className = "note";
+    note.textContent = a.note;
+    label.append(note);
+  }
 
   const code = document.createElement("button");
   code.type = "button";
   code.className = "code";
-  const who = a.issuer ? a.issuer + (a.name ? " (" + a.name + ")" : "") : a.name;
   if (a.problem) {
     code.classList.add("problem");
     code.textContent = a.problem;
@@ -110,75 +152,181 @@ function row(a) {
   code.setAttribute("aria-label", "Copy code for " + who);
   code.addEventListener("click", () => copy(a));
 
+  const next = document.createElement("span");
+  next.className = "next";
+  if (a.next_code) {
+    next.textContent = "next " + groupCode(a.next_code);
+  } else {
+    next.hidden = true;
+  }
+
   const side = document.createElement("div");
   side.className = "side";
+  const star = toolButton(a.favourite ? "★" : "☆", "star", "Favourite " + who,
+    () => setFavourite(a, !a.favourite));
+  star.setAttribute("aria-pressed", String(a.favourite));
+  star.title = a.favourite ? "Remove from favourites" : "Add to favourites";
+  const top = document.createElement("div");
+  top.className = "top";
+  top.append(star);
   if (a.kind === "hotp") {
-    const next = document.createElement("button");
-    next.type = "button";
-    next.textContent = "Next code";
-    next.className = "hotp-next";
-    next.addEventListener("click", () => nextHotp(a));
-    side.append(next);
+    const hotp = toolButton("Next code", "hotp-next", "Next code for " + who, () => nextHotp(a));
+    top.append(hotp);
   } else if (a.seconds_left != null) {
-    side.append(ring(a));
+    top.append(ring(a));
     const s = document.createElement("span");
     s.className = "seconds";
     s.textContent = a.seconds_left + " s";
-    side.append(s);
+    top.append(s);
   }
   const tools = document.createElement("div");
   tools.className = "tools";
-  const rename = document.createElement("button");
-  rename.type = "button";
-  rename.textContent = "Rename";
-  rename.className = "rename";
-  rename.setAttribute("aria-label", "Rename " + who);
-  rename.addEventListener("click", () => openRename(a));
-  const del = document.createElement("button");
-  del.type = "button";
-  del.textContent = "Delete";
-  del.className = "delete";
-  del.setAttribute("aria-label", "Delete " + who);
-  del.addEventListener("click", () => openDelete(a));
-  tools.append(rename, del);
-  side.append(tools);
+  tools.append(
+    toolButton("Edit", "edit", "Edit " + who, () => openEdit(a)),
+    toolButton("QR", "qr", "Show the QR code of " + who, () => openQrConfirm(a)),
+    toolButton("Delete", "delete", "Delete " + who, () => openDelete(a)),
+  );
+  side.append(top, tools);
 
-  li.append(icon, label, side, code);
+  const main = document.createElement("div");
+  main.className = "main";
+  main.append(label, code, next);
+  li.append(icon, main, side);
+  wireRow(li, a);
   return li;
 }
 
+function wireRow(li, a) {
+  li.addEventListener("keydown", (e) => {
+    if (e.target !== li) return;
+    if (e.key === "Enter") { e.preventDefault(); copy(a); }
+    else if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+      e.preventDefault();
+      moveBy(a, e.key === "ArrowUp" ? -1 : 1);
+    } else if (!e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+      e.preventDefault();
+      const sibling = e.key === "ArrowUp" ? li.previousElementSibling : li.nextElementSibling;
+      if (sibling) sibling.focus();
+    }
+  });
+  li.addEventListener("dragstart", (e) => {
+    dragId = a.id;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", a.id);
+    li.classList.add("dragging");
+  });
+  li.addEventListener("dragend", () => {
+    dragId = null;
+    li.classList.remove("dragging");
+    for (const el of document.querySelectorAll("li.drop-target")) el.classList.remove("drop-target");
+    renderedKey = "";
+    refresh();
+  });
+  li.addEventListener("dragover", (e) => {
+    const dragged = accounts.find((x) => x.id === dragId);
+    // Rows move within their group: favourites stay first.
+    if (!dragged || dragged.id === a.id || dragged.favourite !== a.favourite) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+    li.classList.add("drop-target");
+  });
+  li.addEventListener("dragleave", () => li.classList.remove("drop-target"));
+  li.addEventListener("drop", (e) => {
+    e.preventDefault();
+    li.classList.remove("drop-target");
+    const id = dragId;
+    dragId = null;
+    if (id && id !== a.id) moveTo(id, a.id);
+  });
+}
+
+// Puts account `id` where `targetId` is in the vault's order (before it when moving up, after
+// it when moving down).
+async function moveTo(id, targetId) {
+  const position = accounts.findIndex((x) => x.id === targetId);
+  if (position < 0) return;
+  try {
+    await invoke("move_account", { id, position });
+    renderedKey = "";
+    await refresh();
+    const again = document.querySelector(`li.account[data-id="${id}"]`);
+    if (again) again.focus();
+  } catch (err) {
+    showMessage(errorText(err), true);
+  }
+}
+
+// Alt+Up / Alt+Down: swaps the row with its shown neighbour in the same group.
+function moveBy(a, step) {
+  const shown = displayed();
+  const i = shown.findIndex((x) => x.id === a.id);
+  const neighbour = shown[i + step];
+  if (!neighbour || neighbour.favourite !== a.favourite) return;
+  moveTo(a.id, neighbour.id);
+}
+
 function render() {
-  const query = $("search").value.trim();
-  const shown = accounts
-    .filter((a) => matches(a, query))
-    .sort((x, y) => Number(y.favourite) - Number(x.favourite));
+  const shown = displayed();
   const list = $("accounts");
-  const focusedId = document.activeElement && document.activeElement.closest("li.account")
-    ? document.activeElement.closest("li.account").dataset.id : null;
-  const focusedClass = document.activeElement ? document.activeElement.className : "";
+  const active = document.activeElement;
+  const focusedRow = active && active.closest ? active.closest("li.account") : null;
+  const focusedId = focusedRow ? focusedRow.dataset.id : null;
+  const focusedClass = focusedRow && active !== focusedRow ? active.className.split(" ")[0] : "";
   list.replaceChildren(...shown.map(row));
   if (focusedId) {
-    const again = list.querySelector(`li[data-id="${focusedId}"] .${focusedClass.split(" ")[0]}`);
+    const rowAgain = list.querySelector(`li[data-id="${focusedId}"]`);
+    const again = rowAgain && focusedClass ? rowAgain.querySelector("." + focusedClass) : rowAgain;
     if (again) again.focus();
   }
   $("empty").hidden = accounts.length !== 0;
+  $("reorder-hint").hidden = accounts.length < 2;
+}
+
+function closeSecretDialogs() {
+  for (const id of ["qr-dialog", "qr-confirm-dialog", "edit-dialog", "delete-dialog", "add-dialog"]) {
+    if ($(id).open) $(id).close();
+  }
+  $("qr-image").removeAttribute("src");
+  clearManual();
+}
+
+function showLocked() {
+  unlocked = false;
+  accounts = [];
+  hotpCodes.clear();
+  renderedKey = "";
+  closeSecretDialogs();
+  $("locked").hidden = false;
+  $("lock-button").hidden = true;
+  $("add-button").disabled = true;
+  $("accounts").replaceChildren();
+  $("empty").hidden = true;
+  $("reorder-hint").hidden = true;
 }
 
 async function refresh() {
   try {
-    const unlocked = await invoke("is_unlocked");
-    $("locked").hidden = unlocked;
-    $("lock-button").hidden = !unlocked;
-    $("add-button").disabled = !unlocked;
-    if (!unlocked) {
-      accounts = [];
-      $("accounts").replaceChildren();
-      $("empty").hidden = true;
+    if (unlocked && idleLockSecs > 0 && Date.now() - lastInput >= idleLockSecs * 1000) {
+      await lockNow();
+      const minutes = idleLockSecs >= 120 ? Math.round(idleLockSecs / 60) + " minutes" : idleLockSecs + " s";
+      showMessage("Locked after " + minutes + " without input.", false);
       return;
     }
+    const isUnlocked = await invoke("is_unlocked");
+    if (!isUnlocked) {
+      // Locked here, from the tray, or never unlocked.
+      if (unlocked || $("locked").hidden) showLocked();
+      return;
+    }
+    if (!unlocked) lastInput = Date.now();
+    unlocked = true;
+    $("locked").hidden = true;
+    $("lock-button").hidden = false;
+    $("add-button").disabled = false;
     accounts = await invoke("list_accounts");
-    const key = JSON.stringify(accounts.map((a) => [a.id, a.code, a.seconds_left, a.issuer, a.name, a.problem]))
-      + $("search").value;
+    if (dragId) return; // Re-rendering would cancel the drag.
+    const key = JSON.stringify(accounts.map((a) => [a.id, a.code, a.next_code, a.seconds_left,
+      a.issuer, a.name, a.note, a.problem, a.favourite])) + $("search").value;
     if (key !== renderedKey) {
       renderedKey = key;
       render();
@@ -186,6 +334,11 @@ async function refresh() {
   } catch (err) {
     showMessage(errorText(err), true);
   }
+}
+
+async function lockNow() {
+  await invoke("lock");
+  showLocked();
 }
 
 async function copy(a) {
@@ -214,19 +367,54 @@ async function nextHotp(a) {
   }
 }
 
+async function setFavourite(a, favourite) {
+  try {
+    await invoke("set_favourite", { id: a.id, favourite });
+    renderedKey = "";
+    await refresh();
+    showMessage(favourite ? labelOf(a) + " is a favourite: it is listed first." : labelOf(a) + " is no longer a favourite.", false);
+  } catch (err) {
+    showMessage(errorText(err), true);
+  }
+}
+
 function openDelete(a) {
   pendingDelete = a;
-  $("delete-label").textContent = a.issuer ? a.issuer + (a.name ? " (" + a.name + ")" : "") : a.name;
+  $("delete-label").textContent = labelOf(a);
   $("delete-error").hidden = true;
   $("delete-dialog").showModal();
 }
 
-function openRename(a) {
-  pendingRename = a;
-  $("rename-issuer").value = a.issuer || "";
-  $("rename-name").value = a.name;
-  $("rename-error").hidden = true;
-  $("rename-dialog").showModal();
+function openEdit(a) {
+  pendingEdit = a;
+  $("edit-issuer").value = a.issuer || "";
+  $("edit-name").value = a.name;
+  $("edit-note").value = a.note || "";
+  $("edit-error").hidden = true;
+  $("edit-dialog").showModal();
+  $("edit-issuer").focus();
+}
+
+function openQrConfirm(a) {
+  pendingQr = a;
+  $("qr-confirm-label").textContent = labelOf(a);
+  $("qr-confirm-error").hidden = true;
+  $("qr-confirm-dialog").showModal();
+}
+
+async function showQr() {
+  try {
+    const svg = await invoke("account_qr", { id: pendingQr.id });
+    $("qr-confirm-dialog").close();
+    // The SVG is ASCII: btoa is enough. The CSP allows data: images.
+    $("qr-image").src = "data:image/svg+xml;base64," + btoa(svg);
+    $("qr-image").alt = "QR code of " + labelOf(pendingQr) + " (it contains the secret)";
+    $("qr-dialog").showModal();
+    $("qr-close").focus();
+  } catch (err) {
+    $("qr-confirm-error").textContent = errorText(err);
+    $("qr-confirm-error").hidden = false;
+  }
 }
 
 function showAddResult(results) {
@@ -247,24 +435,112 @@ async function runAdd(command, args) {
   try {
     const results = await invoke(command, args);
     showAddResult(results);
+    $("add-result").scrollIntoView({ block: "nearest" });
     renderedKey = "";
     await refresh();
     return true;
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
+    error.scrollIntoView({ block: "nearest" });
     return false;
   }
 }
 
+// Manual entry ------------------------------------------------------------------------------
+
+function manualEntry() {
+  const entry = {};
+  for (const f of manualFields) entry[f] = $("manual-" + f).value;
+  return entry;
+}
+
+function showManualKind() {
+  const kind = $("manual-kind").value;
+  for (const field of document.querySelectorAll("#manual [data-kinds]")) {
+    field.hidden = !field.dataset.kinds.split(" ").includes(kind);
+  }
+}
+
+function showManualProblems(problems, all) {
+  const byField = new Map(problems.map((p) => [p.field, p.message]));
+  for (const f of manualFields) {
+    const message = byField.get(f);
+    const show = Boolean(message) && (all || manualTouched.has(f));
+    const error = $("manual-" + f + "-error");
+    error.textContent = show ? message : "";
+    error.hidden = !show;
+    $("manual-" + f).setAttribute("aria-invalid", String(show));
+  }
+}
+
+// Checks the entry with the OTP engine's own rules; returns whether it can be added.
+async function checkManual(all) {
+  const mine = ++manualCheck;
+  let problems = [];
+  try {
+    await invoke("check_manual", { entry: manualEntry() });
+  } catch (err) {
+    problems = Array.isArray(err) ? err : [{ field: "secret", message: errorText(err) }];
+  }
+  if (mine === manualCheck) showManualProblems(problems, all);
+  return problems.length === 0;
+}
+
+async function addManual() {
+  if (!(await checkManual(true))) {
+    const first = document.querySelector("#manual [aria-invalid=true]");
+    if (first) first.focus();
+    return;
+  }
+  if (await runAdd("add_manual", { entry: manualEntry() })) clearManual();
+}
+
+function clearManual() {
+  for (const f of ["issuer", "name", "secret"]) $("manual-" + f).value = "";
+  $("manual-kind").value = "totp";
+  $("manual-algorithm").value = "SHA1";
+  $("manual-digits").value = "6";
+  $("manual-period").value = "30";
+  $("manual-counter").value = "0";
+  manualTouched = new Set();
+  manualCheck++;
+  showManualProblems([], false);
+  showManualKind();
+}
+
+function wireManual() {
+  for (const f of manualFields) {
+    const el = $("manual-" + f);
+    const onChange = () => {
+      manualTouched.add(f);
+      if (f === "kind") showManualKind();
+      checkManual(false);
+    };
+    el.addEventListener("input", onChange);
+    el.addEventListener("change", onChange);
+    el.addEventListener("keydown", (e) => {
+      // Enter adds (instead of submitting the dialog's form, which would close it).
+      if (e.key === "Enter") { e.preventDefault(); addManual(); }
+    });
+  }
+  $("manual-add-button").addEventListener("click", addManual);
+  showManualKind();
+}
+
+// Wiring ------------------------------------------------------------------------------------
+
 function wire() {
+  for (const type of ["mousemove", "mousedown", "keydown", "wheel", "touchstart", "pointerdown"]) {
+    window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
+  }
   $("search").addEventListener("input", () => { renderedKey = ""; render(); });
   $("unlock-button").addEventListener("click", async () => {
-    try { await invoke("unlock"); renderedKey = ""; await refresh(); }
+    try { await invoke("unlock"); lastInput = Date.now(); renderedKey = ""; await refresh(); }
     catch (err) { showMessage(errorText(err), true); }
   });
   $("lock-button").addEventListener("click", async () => {
-    try { await invoke("lock"); hotpCodes.clear(); await refresh(); }
+    try { await lockNow(); }
     catch (err) { showMessage(errorText(err), true); }
   });
   $("add-button").addEventListener("click", () => {
@@ -273,11 +549,15 @@ function wire() {
     $("add-dialog").showModal();
     $("add-link").focus();
   });
+  // Whatever closes the Add dialog, the typed secret does not stay in the page.
+  $("add-dialog").addEventListener("close", clearManual);
   $("add-link-button").addEventListener("click", async () => {
     if (await runAdd("add_links", { text: $("add-link").value })) $("add-link").value = "";
   });
   $("add-image-button").addEventListener("click", () => runAdd("add_image", { path: $("add-path").value }));
   $("add-screen-button").addEventListener("click", () => runAdd("add_screen"));
+  $("add-clipboard-button").addEventListener("click", () => runAdd("add_clipboard"));
+  wireManual();
   $("delete-confirm").addEventListener("click", async () => {
     try {
       await invoke("delete_account", { id: pendingDelete.id });
@@ -289,19 +569,23 @@ function wire() {
       $("delete-error").hidden = false;
     }
   });
-  $("rename-save").addEventListener("click", async () => {
+  $("edit-save").addEventListener("click", async () => {
     try {
-      await invoke("rename_account", {
-        id: pendingRename.id, issuer: $("rename-issuer").value, name: $("rename-name").value,
+      await invoke("edit_account", {
+        id: pendingEdit.id, issuer: $("edit-issuer").value, name: $("edit-name").value,
+        note: $("edit-note").value,
       });
-      $("rename-dialog").close();
+      $("edit-dialog").close();
       renderedKey = "";
       await refresh();
     } catch (err) {
-      $("rename-error").textContent = errorText(err);
-      $("rename-error").hidden = false;
+      $("edit-error").textContent = errorText(err);
+      $("edit-error").hidden = false;
     }
   });
+  $("qr-confirm").addEventListener("click", showQr);
+  // The picture holds the secret: drop it as soon as the dialog closes.
+  $("qr-dialog").addEventListener("close", () => { $("qr-image").removeAttribute("src"); pendingQr = null; });
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "f") { e.preventDefault(); $("search").focus(); }
   });
@@ -309,6 +593,8 @@ function wire() {
 
 async function start() {
   wire();
+  try { idleLockSecs = (await invoke("settings")).idle_lock_secs; }
+  catch (err) { showMessage(errorText(err), true); }
   try { await invoke("unlock"); } catch (err) { showMessage(errorText(err), true); }
   await refresh();
   setInterval(refresh, 1000);

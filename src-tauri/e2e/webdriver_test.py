@@ -141,6 +141,108 @@ def cli_code(at):
     return out.stdout.split()[0] if out.stdout.split() else ""
 
 
+def window_qr_uri(s):
+    """Screenshots the window and decodes the one QR code on it with `keygate scan`: the test
+    reads the code the way a phone would, independently of the app."""
+    path = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "window.png")
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                          check=True).stdout
+    wid = [line.split()[0] for line in tree.splitlines() if '"Keygate"' in line][0]
+    time.sleep(0.6)
+    subprocess.run(["import", "-window", wid, path], check=True)
+    out = subprocess.run([CLI, "scan", path], capture_output=True, text=True)
+    uris = [line for line in out.stdout.split() if line.startswith("otpauth://")]
+    assert len(uris) == 1, f"expected one otpauth QR on the window, scan said {out.stdout!r} {out.stderr!r}"
+    return uris[0]
+
+
+def uri_code(uri, at):
+    out = subprocess.run([CLI, "code", "--uri", "-", "--time", str(at)], input=uri,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()[0]
+
+
+def console_steps(s):
+    step("console: start the embedded server and create the first admin")
+    s.click("#tab-console")
+    s.wait("the connect panel", lambda: s.visible("#console-connect"))
+    s.click("#console-start-embedded")
+    s.wait("the first-admin form", lambda: s.visible("#console-first-admin"), timeout=60)
+    where = s.text("#console-where")
+    assert "Embedded server https://127.0.0.1:" in where, where
+    s.type("#first-admin-username", "admin")
+    s.type("#first-admin-email", "admin@example.com")
+    s.type("#first-admin-password", "correct horse battery staple")
+    s.click("#first-admin-create")
+    s.wait("the sign-in form", lambda: s.visible("#console-login"), timeout=60)
+
+    step("console: a wrong password is refused with the server's generic message")
+    s.script("document.getElementById('console-message').hidden = true;")
+    s.type("#console-password", "not the password")
+    s.click("#console-login-button")
+    message = s.wait("the refusal", lambda: s.visible("#console-message") and s.text("#console-message"),
+                     timeout=60)
+    assert message == "Invalid username or password.", message
+    assert s.visible("#console-login")
+
+    step("console: password, then enrolment of a TOTP device shown as a QR code")
+    s.type("#console-password", "correct horse battery staple")
+    s.click("#console-login-button")
+    s.wait("the setup QR", lambda: s.visible("#console-setup") and s.script(
+        "return document.getElementById('console-setup-qr').naturalWidth > 0"), timeout=60)
+    s.screenshot("console-setup.png")
+    uri = window_qr_uri(s)
+    assert uri.startswith("otpauth://totp/") and "admin" in uri, "unexpected enrolment link"
+
+    step("console: one click adds it to the authenticator and fills the same code keygate computes")
+    s.click("#console-setup-add")
+    filled = s.wait("the filled code", lambda: s.script(
+        "return document.getElementById('console-token').value"))
+    now = int(time.time())
+    assert filled in {uri_code(uri, now), uri_code(uri, now - 1), uri_code(uri, now - 2)}, filled
+    s.script("document.getElementById('console-token').value = '';")
+    s.type("#console-token", uri_code(uri, int(time.time())))
+    s.click("#console-verify")
+    s.wait("the users view", lambda: s.visible("#console-admin"), timeout=60)
+    assert "signed in as admin" in s.text("#console-where")
+
+    step("console: create a user")
+    s.click("#console-new-user summary")
+    s.type("#new-user-username", "bob")
+    s.type("#new-user-email", "bob@example.com")
+    s.type("#new-user-password", "another long password")
+    s.click("#new-user-create")
+    s.wait("bob's page", lambda: s.visible("#console-user") and s.text("#console-user-title") == "bob",
+           timeout=60)
+    assert "bob" in s.text("#console-user-table")
+
+    step("console: add a TOTP device for bob and confirm it with a code from its QR")
+    s.type("#new-device-name", "bob's phone")
+    s.click("#new-device-add")
+    s.wait("the device QR", lambda: s.visible("#console-enrol") and s.script(
+        "return document.getElementById('console-enrol-qr').naturalWidth > 0"), timeout=60)
+    s.screenshot("console-device.png")
+    device_uri = window_qr_uri(s)
+    assert device_uri != uri, "the device QR is the admin's own"
+    s.type("#console-enrol-token", uri_code(device_uri, int(time.time())))
+    s.click("#console-enrol-confirm")
+    s.wait("the confirmed device", lambda: not s.visible("#console-enrol")
+           and "bob's phone — totp" in s.text("#console-devices")
+           and "not confirmed" not in s.text("#console-devices"), timeout=60)
+    s.screenshot("console-users.png")
+
+    step("console: the audit log shows what happened")
+    s.click("#console-show-audit")
+    audit = s.wait("audit rows", lambda: "user.created" in s.text("#console-audit-table")
+                   and s.text("#console-audit-table"), timeout=60)
+    assert "device" in audit, audit
+    s.screenshot("console-audit.png")
+
+    step("the admin's own account is in the authenticator")
+    s.click("#tab-authenticator")
+    s.wait("the Keygate account", lambda: "admin" in s.text("#accounts"))
+
+
 def step(name):
     print(f"- {name}", flush=True)
 
@@ -285,6 +387,8 @@ def main():
         assert rows() == 5, "deleted before confirming"
         s.click("#delete-confirm")
         s.wait("four rows", lambda: rows() == 4)
+
+        console_steps(s)
         print("e2e: all steps passed")
     finally:
         s.close()

@@ -109,7 +109,10 @@ pub struct ManualEntry {
 /// The secret typed into the Add dialog: wiped on drop, never printed.
 #[derive(Default, Deserialize)]
 #[serde(transparent)]
-pub struct ManualSecret(pub String);
+pub struct ManualSecret(
+    /// The secret as typed.
+    pub String,
+);
 
 impl Drop for ManualSecret {
     fn drop(&mut self) {
@@ -231,6 +234,21 @@ impl ManualEntry {
             "the counter",
             kind == Some(Kind::Hotp),
         );
+        // The engine's own range checks, so a wrong field shows while others are still wrong.
+        if let Some(digits) = digits.filter(|_| !fixed) {
+            let digits = u32::try_from(digits).unwrap_or(u32::MAX);
+            if let Err(e) = keygate_otp::code::check_digits(digits) {
+                problems.push(field_error("digits", e.to_string()));
+            }
+        }
+        if let Some(period) = period.filter(|_| kind == Some(Kind::Totp)) {
+            if let Err(e) = keygate_otp::code::check_period(period) {
+                problems.push(field_error("period", e.to_string()));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         let (Some(kind), Some(secret), Some(algorithm), Some(digits), Some(period), Some(counter)) =
             (kind, secret, algorithm, digits, period, counter)
         else {
@@ -361,7 +379,18 @@ impl<S: SecretStore> Desktop<S> {
 
     /// Reads the image on the clipboard and adds the accounts of every QR code in it.
     pub fn add_clipboard(&mut self) -> Result<Vec<AddedView>, DesktopError> {
-        let texts = keygate_qr::capture::scan_clipboard()?;
+        let texts = match keygate_qr::capture::scan_clipboard() {
+            Err(keygate_qr::Error::NoClipboardImage | keygate_qr::Error::Capture(_))
+                if clipboard_holds_text() =>
+            {
+                return Err(DesktopError::Nothing(
+                    "the clipboard holds text, not an image: copy a picture of the QR code, or \
+                     paste a link into the link box"
+                        .into(),
+                ));
+            }
+            result => result?,
+        };
         self.add_qr_texts(texts, "the clipboard's image")
     }
 
@@ -498,6 +527,14 @@ impl<S: SecretStore> Desktop<S> {
     pub fn code_now(&self, id: &str) -> Result<String, DesktopError> {
         Ok(self.unlocked()?.code_now(&parse_id(id)?)?)
     }
+}
+
+/// Whether the clipboard holds text (read and wiped: it may be a secret link).
+fn clipboard_holds_text() -> bool {
+    arboard::Clipboard::new()
+        .and_then(|mut clipboard| clipboard.get_text())
+        .map(Zeroizing::new)
+        .is_ok_and(|text| !text.trim().is_empty())
 }
 
 fn parse_id(id: &str) -> Result<AccountId, DesktopError> {

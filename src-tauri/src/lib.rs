@@ -42,17 +42,19 @@ impl AppState {
     }
 }
 
-#[tauri::command]
+// Every command is `async`: Tauri then runs it off the main thread, so a screen scan, an
+// Argon2 hash or a keyring prompt never freezes the window.
+#[tauri::command(async)]
 fn is_unlocked(state: State<AppState>) -> Result<bool, DesktopError> {
     state.with(|d| Ok(d.is_unlocked()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn unlock(state: State<AppState>) -> Result<(), DesktopError> {
     state.with(|d| d.unlock())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn lock(state: State<AppState>) -> Result<(), DesktopError> {
     state.with(|d| {
         d.lock();
@@ -60,32 +62,32 @@ fn lock(state: State<AppState>) -> Result<(), DesktopError> {
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn list_accounts(state: State<AppState>) -> Result<Vec<AccountView>, DesktopError> {
     state.with(|d| d.list_now())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn add_links(state: State<AppState>, text: String) -> Result<Vec<AddedView>, DesktopError> {
     state.with(|d| d.add_links(&text))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn add_image(state: State<AppState>, path: String) -> Result<Vec<AddedView>, DesktopError> {
     state.with(|d| d.add_image(&PathBuf::from(path.trim())))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn add_screen(state: State<AppState>) -> Result<Vec<AddedView>, DesktopError> {
     state.with(|d| d.add_screen())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn delete_account(state: State<AppState>, id: String) -> Result<(), DesktopError> {
     state.with(|d| d.delete(&id).map(|_| ()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn edit_account(
     state: State<AppState>,
     id: String,
@@ -96,57 +98,57 @@ fn edit_account(
     state.with(|d| d.edit(&id, &issuer, &name, &note).map(|_| ()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn set_favourite(state: State<AppState>, id: String, favourite: bool) -> Result<(), DesktopError> {
     state.with(|d| d.set_favourite(&id, favourite).map(|_| ()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn move_account(state: State<AppState>, id: String, position: u32) -> Result<(), DesktopError> {
     state.with(|d| d.move_account(&id, position))
 }
 
 /// The account's QR code as SVG; it holds the secret, so it is never logged.
-#[tauri::command]
+#[tauri::command(async)]
 fn account_qr(state: State<AppState>, id: String) -> Result<String, DesktopError> {
     state.with(|d| d.account_qr(&id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn add_clipboard(state: State<AppState>) -> Result<Vec<AddedView>, DesktopError> {
     state.with(|d| d.add_clipboard())
 }
 
 /// Checks a manual entry as it is typed: every field's problem, none when it can be added.
-#[tauri::command]
+#[tauri::command(async)]
 fn check_manual(entry: ManualEntry) -> Result<(), Vec<FieldError>> {
     entry.account().map(|_| ())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn add_manual(state: State<AppState>, entry: ManualEntry) -> Result<Vec<AddedView>, DesktopError> {
     state.with(|d| d.add_manual(&entry))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn settings() -> Settings {
     Settings::from_env()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn hotp_next(state: State<AppState>, id: String) -> Result<String, DesktopError> {
     state.with(|d| d.hotp_next(&id))
 }
 
 /// Copies an account's current code; clears the clipboard after 30 s if it still holds it.
-#[tauri::command]
+#[tauri::command(async)]
 fn copy_code(state: State<AppState>, id: String) -> Result<(), DesktopError> {
     let code = state.with(|d| d.code_now(&id))?;
     copy_and_clear_later(&state.clipboard, code)
 }
 
 /// Copies an HOTP code the UI already received from `hotp_next`.
-#[tauri::command]
+#[tauri::command(async)]
 fn copy_text(state: State<AppState>, text: String) -> Result<(), DesktopError> {
     copy_and_clear_later(&state.clipboard, text)
 }

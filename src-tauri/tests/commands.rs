@@ -592,17 +592,20 @@ fn manual_entry_names_the_wrong_field_and_adds_a_good_account() {
     wrong.period = "0".into();
     wrong.algorithm = "MD5".into();
     let problems = fields(&wrong);
-    assert_eq!(
-        problems.len(),
-        1,
-        "the engine checks once the fields parse: {problems:?}"
-    );
+    assert_eq!(problems.len(), 3, "one per wrong field: {problems:?}");
     assert_eq!(problems[0].0, "algorithm");
     assert!(problems[0].1.contains("MD5"), "{problems:?}");
+    assert_eq!(
+        problems[1],
+        ("digits", "12 digits is not supported (use 6 to 10)".into())
+    );
+    assert_eq!(problems[2].0, "period");
+    // Shown even while another field (here the secret) is still wrong.
+    wrong.secret = ManualSecret("JBSW*".into());
+    let named: Vec<&str> = fields(&wrong).iter().map(|p| p.0).collect();
+    assert_eq!(named, ["secret", "algorithm", "digits", "period"]);
+    wrong.secret = ManualSecret(RFC_SECRET.into());
     wrong.algorithm = "SHA512".into();
-    let problems = fields(&wrong);
-    assert_eq!(problems[0].0, "digits");
-    assert_eq!(problems[0].1, "12 digits is not supported (use 6 to 10)");
     wrong.digits = "8".into();
     assert_eq!(
         fields(&wrong),
@@ -750,19 +753,35 @@ fn a_clipboard_image_adds_its_qr_code_and_no_image_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = desktop(dir.path());
 
-    // Text, not an image (arboard serves only the targets it has, as desktop apps do; it
-    // keeps serving while `text_owner` lives).
-    let mut text_owner = arboard::Clipboard::new().unwrap();
-    text_owner.set_text("just some text").unwrap();
+    // Nothing on the clipboard.
+    let err = app.add_clipboard().unwrap_err().to_string();
+    assert_eq!(err, "the clipboard holds no image");
+
+    // Text, not an image: through arboard (which serves only the targets it has, as desktop
+    // apps do, while `text_owner` lives) and through xclip (which answers any target).
+    let secret_link = format!("otpauth://totp/T:t?secret={RFC_SECRET}");
+    let mut text_owner =
+        eventually(|| arboard::Clipboard::new().map_err(|e| e.to_string())).unwrap();
+    text_owner.set_text(secret_link.clone()).unwrap();
+    let is_text = |e: &str| e.starts_with("the clipboard holds text, not an image");
     let err = eventually(|| match app.add_clipboard() {
-        Err(e) if e.to_string() == "the clipboard holds no image" => Ok(e.to_string()),
+        Err(e) if is_text(&e.to_string()) => Ok(e.to_string()),
         other => Err(format!("{other:?}")),
     })
     .unwrap();
-    assert_eq!(err, "the clipboard holds no image");
+    assert!(
+        !err.contains(RFC_SECRET),
+        "the clipboard's text leaked: {err}"
+    );
+    drop(text_owner);
+    xclip_put(dir.path(), "UTF8_STRING", secret_link.as_bytes());
+    eventually(|| match app.add_clipboard() {
+        Err(e) if is_text(&e.to_string()) => Ok(()),
+        other => Err(format!("{other:?}")),
+    })
+    .unwrap();
 
     // An image without a QR code.
-    drop(text_owner);
     xclip_put(dir.path(), "image/png", &image_png_white());
     let err = eventually(|| match app.add_clipboard() {
         Err(e) if e.to_string().contains("no QR code") => Ok(e.to_string()),
