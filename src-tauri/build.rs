@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "console_logout",
     "console_call",
     "console_own_code",
+    "first_codes_shown",
 ];
 
 fn main() {

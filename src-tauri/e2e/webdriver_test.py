@@ -243,7 +243,11 @@ def console_steps(s):
     s.wait("the Keygate account", lambda: "admin" in s.text("#accounts"))
 
 
+STEPS = {"started": 0}
+
+
 def step(name):
+    STEPS["started"] += 1
     print(f"- {name}", flush=True)
 
 
@@ -399,4 +403,7 @@ if __name__ == "__main__":
         main()
     except (AssertionError, StaleElement) as err:
         print(f"e2e FAILED: {err}", file=sys.stderr)
+        # The same line as cargo's, so scripts/test.sh totals the steps with the Rust tests.
+        print(f"test result: FAILED. {STEPS['started'] - 1} passed; 1 failed (e2e steps)")
         sys.exit(1)
+    print(f"test result: ok. {STEPS['started']} passed; 0 failed (e2e steps)")

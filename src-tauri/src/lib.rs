@@ -5,6 +5,7 @@ pub mod app;
 pub mod console;
 mod console_commands;
 pub mod error;
+mod startup;
 mod tray;
 
 use std::path::PathBuf;
@@ -186,6 +187,7 @@ fn copy_and_clear_later(
 
 /// Starts the app.
 pub fn run() {
+    startup::mark_start();
     keygate_server::init_logging();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -234,7 +236,8 @@ pub fn run() {
             console_commands::console_confirm_setup,
             console_commands::console_logout,
             console_commands::console_call,
-            console_commands::console_own_code
+            console_commands::console_own_code,
+            startup::first_codes_shown
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|err| {
