@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "console_login",
     "console_verify",
     "console_begin_setup",
+    "console_setup_add",
     "console_confirm_setup",
     "console_logout",
     "console_call",

@@ -9,7 +9,6 @@
 
   let status = null;
   let step = null; // null | "otp" | "setup"
-  let setupUri = null;
   let userPage = 1;
   let auditPage = 1;
   let selectedUser = null;
@@ -125,7 +124,6 @@
       step = "setup";
       const setup = await run("console_begin_setup");
       if (setup === undefined) return;
-      setupUri = setup.otpauth_uri;
       svgImage($("console-setup-qr"), setup.qr_svg);
       show("console-setup");
       $("console-setup-add").focus();
@@ -321,8 +319,7 @@
     await afterStep(next);
   });
   $("console-setup-add").addEventListener("click", async () => {
-    if (!setupUri) return;
-    const added = await run("add_links", { text: setupUri });
+    const added = await run("console_setup_add");
     if (added === undefined) return;
     say("Added to your authenticator.");
     const code = await run("console_own_code");

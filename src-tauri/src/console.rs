@@ -381,6 +381,8 @@ pub struct Console {
     username: Option<String>,
     /// The issuer the server puts in its otpauth links (learnt at setup), likewise.
     issuer: Option<String>,
+    /// The otpauth link of the device being enrolled at sign-in: kept here, not in the webview.
+    enrolment: Option<Zeroizing<String>>,
 }
 
 impl Console {
@@ -566,8 +568,15 @@ impl Console {
             if let Ok(account) = keygate_otp::uri::parse(uri) {
                 self.issuer = account.issuer.clone();
             }
+            self.enrolment = Some(Zeroizing::new(uri.to_string()));
         }
         Ok(answer)
+    }
+
+    /// The otpauth link of the device being enrolled at sign-in, to add it to the app's own
+    /// authenticator.
+    pub fn enrolment_link(&self) -> Option<&str> {
+        self.enrolment.as_deref().map(String::as_str)
     }
 
     /// Confirms the enrolled device with its first code. Returns `done`.
@@ -577,7 +586,8 @@ impl Console {
         let answer = client
             .request(Method::POST, "/api/v1/auth/setup/confirm", Some(&body))
             .await?;
-        Ok(take_new_session(client, &answer))
+        let next = take_new_session(client, &answer);
+        Ok(next)
     }
 
     /// Signs out of the server (the connection stays).
@@ -610,6 +620,15 @@ impl Console {
             .clone()
             .map(|user| (user, self.issuer.clone()))
     }
+}
+
+/// A server answer as the webview may see it: without `otpauth_uri` (the secret in text form;
+/// the QR picture is what a person scans, and the app adds its own enrolment link itself).
+pub fn for_webview(mut value: Value) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        object.remove("otpauth_uri");
+    }
+    value
 }
 
 /// A rotated session's answer: keep its CSRF token, return its next step.
@@ -692,6 +711,15 @@ mod tests {
         assert!(parse_server_url("http://kg.example.com").is_err());
         assert!(parse_server_url("https://user:pw@kg.example.com").is_err());
         assert!(parse_server_url("kg.example.com").is_err());
+    }
+
+    #[test]
+    fn the_webview_gets_no_otpauth_link() {
+        let answer =
+            json!({"id": 3, "otpauth_uri": "otpauth://totp/x?secret=ABC", "qr_svg": "<svg/>"});
+        let shown = for_webview(answer);
+        assert_eq!(shown, json!({"id": 3, "qr_svg": "<svg/>"}));
+        assert_eq!(for_webview(json!([1, 2])), json!([1, 2]));
     }
 
     #[test]

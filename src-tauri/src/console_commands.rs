@@ -4,7 +4,7 @@ use serde_json::Value;
 use tauri::State;
 use zeroize::Zeroizing;
 
-use crate::app;
+use crate::app::{self, AddedView};
 use crate::console::{self, Console, ConsoleStatus};
 use crate::error::DesktopError;
 use crate::AppState;
@@ -96,7 +96,24 @@ pub(crate) async fn console_verify(
 pub(crate) async fn console_begin_setup(
     console: State<'_, ConsoleState>,
 ) -> Result<Value, DesktopError> {
-    console.0.lock().await.begin_setup().await
+    let answer = console.0.lock().await.begin_setup().await?;
+    Ok(console::for_webview(answer))
+}
+
+/// Adds the device being enrolled at sign-in to the app's own authenticator.
+#[tauri::command]
+pub(crate) async fn console_setup_add(
+    state: State<'_, AppState>,
+    console: State<'_, ConsoleState>,
+) -> Result<Vec<AddedView>, DesktopError> {
+    let link = console
+        .0
+        .lock()
+        .await
+        .enrolment_link()
+        .map(|link| Zeroizing::new(link.to_string()))
+        .ok_or_else(|| DesktopError::Console("no device is being set up".into()))?;
+    state.with(|d| d.add_links(&link))
 }
 
 #[tauri::command]
@@ -120,7 +137,8 @@ pub(crate) async fn console_call(
     path: String,
     body: Option<Value>,
 ) -> Result<Value, DesktopError> {
-    console.0.lock().await.call(&method, &path, body).await
+    let answer = console.0.lock().await.call(&method, &path, body).await?;
+    Ok(console::for_webview(answer))
 }
 
 /// The code of the signing-in admin's own account from the authenticator, if it holds one.

@@ -233,6 +233,7 @@ pub fn run() {
             console_commands::console_login,
             console_commands::console_verify,
             console_commands::console_begin_setup,
+            console_commands::console_setup_add,
             console_commands::console_confirm_setup,
             console_commands::console_logout,
             console_commands::console_call,

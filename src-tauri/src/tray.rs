@@ -2,12 +2,9 @@
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
 use crate::AppState;
-
-/// The event the window hears when the tray locked the vault.
-pub(crate) const LOCKED_EVENT: &str = "locked";
 
 /// Adds the tray icon; a failure (no tray, no indicator library) is reported and ignored.
 pub(crate) fn install(app: &AppHandle) {
@@ -48,8 +45,8 @@ fn show_window(app: &AppHandle) {
     }
 }
 
-/// Drops the secrets; the window notices on its next refresh (within a second) or at once
-/// through the event.
+/// Drops the secrets; the window sees it on its next refresh (every second: it polls
+/// `is_unlocked`), hides the codes and closes any dialog showing a secret.
 fn lock_vault(app: &AppHandle) {
     let state = app.state::<AppState>();
     if let Err(err) = state.with(|d| {
@@ -58,5 +55,4 @@ fn lock_vault(app: &AppHandle) {
     }) {
         eprintln!("keygate-desktop: could not lock: {err}");
     }
-    let _ = app.emit(LOCKED_EVENT, ());
 }

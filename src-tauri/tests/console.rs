@@ -119,7 +119,9 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
         setup["qr_svg"].as_str().unwrap().starts_with("<svg")
             || setup["qr_svg"].as_str().unwrap().contains("<svg")
     );
-    assert!(app.add_links(&uri).unwrap()[0].added);
+    // What console_setup_add adds: the link the server sent, kept on the Rust side.
+    assert_eq!(console.enrolment_link(), Some(uri.as_str()));
+    assert!(app.add_links(console.enrolment_link().unwrap()).unwrap()[0].added);
     let (user, issuer) = console.signing_in().unwrap();
     let own = console::own_code(&app.list_now().unwrap(), &user, issuer.as_deref())
         .expect("the authenticator holds the admin's code");
