@@ -115,6 +115,26 @@ pub enum Error {
     /// An application secret name must be ASCII letters, digits and dashes.
     #[error("invalid application secret name {0:?}")]
     InvalidAppSecretName(String),
+    /// The app password given is not the one set.
+    #[error("wrong app password")]
+    WrongAppPassword,
+    /// An app password is set, and none was given.
+    #[error("Keygate has an app password: enter it")]
+    AppPasswordRequired,
+    /// A new app password is shorter than the minimum.
+    #[error("the app password must have at least {min} characters")]
+    AppPasswordTooShort {
+        /// The minimum number of characters.
+        min: usize,
+    },
+    /// The stored app password hash cannot be read.
+    #[error("the app password stored in the keyring is damaged ({reason}); delete the keyring entry {key} (e.g. in Seahorse) to remove the app password, then set it again")]
+    DamagedAppPassword {
+        /// The keyring entry's key (not secret).
+        key: String,
+        /// What is wrong, without the content.
+        reason: String,
+    },
     /// No account has this id or matches this query.
     #[error("no account matches \"{0}\"")]
     NotFound(String),

@@ -216,10 +216,7 @@ impl<S: SecretStore> Vault<S> {
     /// key), created with `len` random bytes on first use. It lives in the same store as the
     /// account secrets, under this vault's id, so `doctor` knows it as the vault's own.
     pub fn app_secret(&self, name: &str, len: usize) -> Result<keygate_otp::Secret> {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(Error::InvalidAppSecretName(name.to_string()));
-        }
-        let key = self.app_secret_key(name);
+        let key = self.checked_app_secret_key(name)?;
         if let Some(secret) = self.store.load(&key)? {
             return Ok(secret);
         }
@@ -228,6 +225,30 @@ impl<S: SecretStore> Vault<S> {
         let secret = keygate_otp::Secret::from_bytes(bytes.to_vec());
         self.store.store(&key, &secret)?;
         Ok(secret)
+    }
+
+    /// The application secret `name` as stored, or `None` when there is none (nothing is
+    /// created).
+    pub fn app_secret_get(&self, name: &str) -> Result<Option<keygate_otp::Secret>> {
+        self.store.load(&self.checked_app_secret_key(name)?)
+    }
+
+    /// Stores `secret` as the application secret `name`, replacing any previous one.
+    pub fn app_secret_set(&self, name: &str, secret: &keygate_otp::Secret) -> Result<()> {
+        self.store.store(&self.checked_app_secret_key(name)?, secret)
+    }
+
+    /// Deletes the application secret `name` (nothing happens when there is none).
+    pub fn app_secret_delete(&self, name: &str) -> Result<()> {
+        self.store.delete(&self.checked_app_secret_key(name)?)
+    }
+
+    /// [`Self::app_secret_key`] of a valid name: ASCII letters, digits and dashes.
+    fn checked_app_secret_key(&self, name: &str) -> Result<String> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(Error::InvalidAppSecretName(name.to_string()));
+        }
+        Ok(self.app_secret_key(name))
     }
 
     /// The account id in a store key of this vault (`None` for other vaults' keys).
