@@ -3,6 +3,8 @@
 const COMMANDS: &[&str] = &[
     "is_unlocked",
     "unlock",
+    "has_app_password",
+    "set_app_password",
     "lock",
     "list_accounts",
     "add_links",

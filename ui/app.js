@@ -17,6 +17,8 @@ let dragId = null;
 // Idle auto-lock: seconds without input (0: never) and when the last input happened.
 let idleLockSecs = 300;
 let lastInput = Date.now();
+// Whether unlocking asks for the app password (as the app last said).
+let hasAppPassword = false;
 // Manual entry: fields the user has touched (their errors are shown) and the latest check.
 const manualFields = ["issuer", "name", "secret", "kind", "algorithm", "digits", "period", "counter"];
 let manualTouched = new Set();
@@ -283,7 +285,8 @@ function render() {
 }
 
 function closeSecretDialogs() {
-  for (const id of ["qr-dialog", "qr-confirm-dialog", "edit-dialog", "delete-dialog", "add-dialog"]) {
+  for (const id of ["qr-dialog", "qr-confirm-dialog", "edit-dialog", "delete-dialog", "add-dialog",
+    "app-password-dialog"]) {
     if ($(id).open) $(id).close();
   }
   $("qr-image").removeAttribute("src");
@@ -298,6 +301,10 @@ function showLocked() {
   closeSecretDialogs();
   $("locked").hidden = false;
   $("lock-button").hidden = true;
+  $("app-password-button").hidden = true;
+  $("unlock-password").value = "";
+  $("unlock-error").hidden = true;
+  loadAppPasswordState().then(() => { if (hasAppPassword && !unlocked) $("unlock-password").focus(); });
   $("add-button").disabled = true;
   $("accounts").replaceChildren();
   $("empty").hidden = true;
@@ -324,6 +331,7 @@ async function refresh() {
     unlocked = true;
     $("locked").hidden = true;
     $("lock-button").hidden = false;
+    $("app-password-button").hidden = false;
     $("add-button").disabled = false;
     accounts = await invoke("list_accounts");
     if (dragId) return; // Re-rendering would cancel the drag.
@@ -341,6 +349,96 @@ async function refresh() {
   } catch (err) {
     showMessage(errorText(err), true);
   }
+}
+
+// App password ------------------------------------------------------------------------------
+
+// Asks the app whether an app password is set; the locked panel shows its field if so.
+async function loadAppPasswordState() {
+  try { hasAppPassword = await invoke("has_app_password"); }
+  catch (err) { showMessage(errorText(err), true); }
+  $("unlock-password-field").hidden = !hasAppPassword;
+}
+
+function showUnlockError(text) {
+  $("unlock-error").textContent = text;
+  $("unlock-error").hidden = false;
+  if (hasAppPassword) { $("unlock-password").select(); $("unlock-password").focus(); }
+}
+
+async function unlockNow() {
+  const field = $("unlock-password");
+  $("unlock-error").hidden = true;
+  if (hasAppPassword && !field.value) { showUnlockError("Enter the app password."); return; }
+  try {
+    await invoke("unlock", hasAppPassword ? { password: field.value } : {});
+    field.value = "";
+    lastInput = Date.now();
+    renderedKey = "";
+    await refresh();
+  } catch (err) {
+    // The app password may have been set or removed meanwhile (another window, a restart).
+    await loadAppPasswordState();
+    showUnlockError(errorText(err));
+  }
+}
+
+function clearAppPasswordFields() {
+  for (const id of ["app-password-current", "app-password-new", "app-password-repeat"]) $(id).value = "";
+}
+
+async function openAppPassword() {
+  await loadAppPasswordState();
+  clearAppPasswordFields();
+  $("app-password-error").hidden = true;
+  $("app-password-current-field").hidden = !hasAppPassword;
+  $("app-password-remove").hidden = !hasAppPassword;
+  $("app-password-status").textContent = hasAppPassword
+    ? "An app password is set: unlocking Keygate asks for it. Enter it to change or remove it."
+    : "No app password is set: Keygate unlocks with the OS keyring alone. Set one to be asked for it when unlocking.";
+  $("app-password-dialog").showModal();
+  (hasAppPassword ? $("app-password-current") : $("app-password-new")).focus();
+}
+
+async function saveAppPassword(remove) {
+  const error = $("app-password-error");
+  error.hidden = true;
+  const fail = (text, field) => {
+    error.textContent = text;
+    error.hidden = false;
+    if (field) field.focus();
+  };
+  const current = hasAppPassword ? $("app-password-current").value : null;
+  if (hasAppPassword && !current) { fail("Enter the current app password.", $("app-password-current")); return; }
+  const next = $("app-password-new").value;
+  if (!remove && next !== $("app-password-repeat").value) {
+    fail("The two new passwords differ.", $("app-password-repeat"));
+    return;
+  }
+  try {
+    await invoke("set_app_password", { current, new: remove ? null : next });
+    $("app-password-dialog").close();
+    await loadAppPasswordState();
+    showMessage(remove ? "App password removed: unlocking needs only the OS keyring."
+      : "App password saved: Keygate asks for it when unlocking.", false);
+  } catch (err) {
+    fail(errorText(err), null);
+  }
+}
+
+function wireAppPassword() {
+  $("app-password-button").addEventListener("click", openAppPassword);
+  $("app-password-save").addEventListener("click", () => saveAppPassword(false));
+  $("app-password-remove").addEventListener("click", () => saveAppPassword(true));
+  for (const id of ["app-password-current", "app-password-new", "app-password-repeat"]) {
+    $(id).addEventListener("keydown", (e) => {
+      // Enter saves (instead of submitting the dialog's form, which would close it).
+      if (e.key === "Enter") { e.preventDefault(); saveAppPassword(false); }
+    });
+  }
+  // Whatever closes the dialog, the typed passwords do not stay in the page.
+  $("app-password-dialog").addEventListener("close", clearAppPasswordFields);
+  $("unlock-form").addEventListener("submit", (e) => { e.preventDefault(); unlockNow(); });
 }
 
 async function lockNow() {
@@ -542,10 +640,7 @@ function wire() {
     window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
   }
   $("search").addEventListener("input", () => { renderedKey = ""; render(); });
-  $("unlock-button").addEventListener("click", async () => {
-    try { await invoke("unlock"); lastInput = Date.now(); renderedKey = ""; await refresh(); }
-    catch (err) { showMessage(errorText(err), true); }
-  });
+  wireAppPassword();
   $("lock-button").addEventListener("click", async () => {
     try { await lockNow(); }
     catch (err) { showMessage(errorText(err), true); }
@@ -602,7 +697,11 @@ async function start() {
   wire();
   try { idleLockSecs = (await invoke("settings")).idle_lock_secs; }
   catch (err) { showMessage(errorText(err), true); }
-  try { await invoke("unlock"); } catch (err) { showMessage(errorText(err), true); }
+  // With an app password set the app starts locked and asks for it.
+  await loadAppPasswordState();
+  if (!hasAppPassword) {
+    try { await invoke("unlock"); } catch (err) { showMessage(errorText(err), true); }
+  }
   await refresh();
   setInterval(refresh, 1000);
 }

@@ -184,6 +184,7 @@ def console_steps(s):
                      timeout=60)
     assert message == "Invalid username or password.", message
     assert s.visible("#console-login")
+    time.sleep(1.2)  # the server's back-off after one failure is 1 s
 
     step("console: password, then enrolment of a TOTP device shown as a QR code")
     s.type("#console-password", "correct horse battery staple")

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use keygate_otp::account::{DEFAULT_DIGITS, DEFAULT_PERIOD};
 use keygate_otp::import::{self, Input};
+use keygate_otp::throttle::{Throttle, DEFAULT_FACTOR};
 use keygate_otp::{unix_now, uri, Account, Algorithm, Kind, Secret};
 use keygate_vault::{AccountId, AddOutcome, Entry, SecretStore, Unlocked, Vault};
 use serde::{Deserialize, Serialize};
@@ -281,10 +282,16 @@ pub struct AddedView {
     pub error: Option<String>,
 }
 
+/// The longest wait imposed after wrong app passwords, in seconds.
+pub const APP_PASSWORD_MAX_DELAY: u64 = 60;
+
 /// The app's state: the data directory, the open vault and, while unlocked, the secrets.
 pub struct Desktop<S: SecretStore> {
     vault: Vault<S>,
     unlocked: Option<Unlocked>,
+    /// Wrong app passwords so far (in memory only): 1 s, 2 s, 4 s … at most
+    /// [`APP_PASSWORD_MAX_DELAY`] before the next attempt.
+    password_throttle: Throttle,
 }
 
 impl<S: SecretStore> Desktop<S> {
@@ -293,6 +300,7 @@ impl<S: SecretStore> Desktop<S> {
         Ok(Desktop {
             vault: Vault::open(data_dir, store)?,
             unlocked: None,
+            password_throttle: Throttle::default(),
         })
     }
 
@@ -301,10 +309,101 @@ impl<S: SecretStore> Desktop<S> {
         self.unlocked.is_some()
     }
 
-    /// Reads every secret from the keyring once and keeps them in memory.
+    /// Reads every secret from the keyring once and keeps them in memory; with an app password
+    /// set this is refused (use [`Self::unlock_with`]).
     pub fn unlock(&mut self) -> Result<(), DesktopError> {
+        self.unlock_with(None)
+    }
+
+    /// Unlocks now with the app password, if one is set (see [`Self::unlock_with_at`]).
+    pub fn unlock_with(&mut self, password: Option<&str>) -> Result<(), DesktopError> {
+        self.unlock_with_at(password, unix_now())
+    }
+
+    /// Unlocks at `time` (Unix seconds): when an app password is set, a missing or wrong one is
+    /// refused before any secret is read, and after a wrong one further attempts are refused
+    /// for 1 s, 2 s, 4 s … (at most [`APP_PASSWORD_MAX_DELAY`]). Already unlocked, it only
+    /// re-reads the secrets.
+    pub fn unlock_with_at(
+        &mut self,
+        password: Option<&str>,
+        time: u64,
+    ) -> Result<(), DesktopError> {
+        if self.unlocked.is_none() {
+            self.check_app_password_at(password, time)?;
+        }
         self.unlocked = Some(self.vault.unlock()?);
         Ok(())
+    }
+
+    /// Whether an app password is set.
+    pub fn has_app_password(&self) -> Result<bool, DesktopError> {
+        Ok(self.vault.has_app_password()?)
+    }
+
+    /// Sets, changes (`new`) or removes (`new` = `None`) the app password; only while unlocked,
+    /// and with the `current` one when one is set (a wrong one counts towards the throttle).
+    pub fn set_app_password(
+        &mut self,
+        current: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), DesktopError> {
+        self.set_app_password_at(current, new, unix_now())
+    }
+
+    /// [`Self::set_app_password`] at `time` (Unix seconds).
+    pub fn set_app_password_at(
+        &mut self,
+        current: Option<&str>,
+        new: Option<&str>,
+        time: u64,
+    ) -> Result<(), DesktopError> {
+        self.unlocked()?;
+        self.throttle_check(time)?;
+        let result = self.vault.set_app_password(current, new);
+        self.count_attempt(&result, time);
+        Ok(result?)
+    }
+
+    /// Seconds before an app password may be tried again at `time`, `None` if it may be now.
+    pub fn app_password_retry_after(&self, time: u64) -> Option<u64> {
+        let last = self.password_throttle.last_failure?;
+        let required = self
+            .password_throttle
+            .required_delay(DEFAULT_FACTOR)
+            .min(APP_PASSWORD_MAX_DELAY);
+        let elapsed = time.saturating_sub(last);
+        (elapsed < required).then(|| required - elapsed)
+    }
+
+    fn throttle_check(&self, time: u64) -> Result<(), DesktopError> {
+        match self.app_password_retry_after(time) {
+            Some(seconds) => Err(DesktopError::Throttled(seconds)),
+            None => Ok(()),
+        }
+    }
+
+    /// The vault's app password check (passes when none is set), throttled.
+    fn check_app_password_at(
+        &mut self,
+        password: Option<&str>,
+        time: u64,
+    ) -> Result<(), DesktopError> {
+        self.throttle_check(time)?;
+        let result = self.vault.verify_app_password(password);
+        self.count_attempt(&result, time);
+        Ok(result?)
+    }
+
+    /// A wrong password is a failure; a right one clears the count; anything else leaves it.
+    fn count_attempt(&mut self, result: &keygate_vault::Result<()>, time: u64) {
+        match result {
+            Ok(()) => self.password_throttle = self.password_throttle.succeeded(),
+            Err(keygate_vault::Error::WrongAppPassword) => {
+                self.password_throttle = self.password_throttle.failed(time);
+            }
+            Err(_) => {}
+        }
     }
 
     /// Drops every secret from memory (they are wiped on drop).
@@ -321,7 +420,7 @@ impl<S: SecretStore> Desktop<S> {
     /// Re-reads the secrets after a change, keeping the lock state.
     fn refresh(&mut self) -> Result<(), DesktopError> {
         if self.unlocked.is_some() {
-            self.unlock()?;
+            self.unlocked = Some(self.vault.unlock()?);
         }
         Ok(())
     }

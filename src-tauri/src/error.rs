@@ -6,6 +6,9 @@ pub enum DesktopError {
     /// A command that needs secrets ran while the vault is locked.
     #[error("the vault is locked: unlock it first")]
     Locked,
+    /// Too many wrong app passwords: the next attempt must wait.
+    #[error("too many wrong app passwords: try again in {0} s")]
+    Throttled(u64),
     /// The vault (SQLite or the OS keyring) failed.
     #[error(transparent)]
     Vault(#[from] keygate_vault::Error),

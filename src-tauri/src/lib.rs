@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use keygate_vault::KeyringStore;
 use tauri::{Manager, State};
+use zeroize::Zeroizing;
 
 use crate::app::{AccountView, AddedView, Desktop, FieldError, ManualEntry, Settings};
 use crate::error::DesktopError;
@@ -50,9 +51,33 @@ fn is_unlocked(state: State<AppState>) -> Result<bool, DesktopError> {
     state.with(|d| Ok(d.is_unlocked()))
 }
 
+/// Unlocks, with the app password when one is set (wiped from memory once checked).
 #[tauri::command(async)]
-fn unlock(state: State<AppState>) -> Result<(), DesktopError> {
-    state.with(|d| d.unlock())
+fn unlock(state: State<AppState>, password: Option<String>) -> Result<(), DesktopError> {
+    let password = password.map(Zeroizing::new);
+    state.with(|d| d.unlock_with(password.as_deref().map(String::as_str)))
+}
+
+#[tauri::command(async)]
+fn has_app_password(state: State<AppState>) -> Result<bool, DesktopError> {
+    state.with(|d| d.has_app_password())
+}
+
+/// Sets, changes or removes (`new` absent) the app password; `current` when one is set.
+#[tauri::command(async)]
+fn set_app_password(
+    state: State<AppState>,
+    current: Option<String>,
+    new: Option<String>,
+) -> Result<(), DesktopError> {
+    let current = current.map(Zeroizing::new);
+    let new = new.map(Zeroizing::new);
+    state.with(|d| {
+        d.set_app_password(
+            current.as_deref().map(String::as_str),
+            new.as_deref().map(String::as_str),
+        )
+    })
 }
 
 #[tauri::command(async)]
@@ -208,6 +233,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             is_unlocked,
             unlock,
+            has_app_password,
+            set_app_password,
             lock,
             list_accounts,
             add_links,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use keygate_desktop::app::{AccountView, Desktop, ManualEntry, ManualSecret, Settings};
 use keygate_otp::{Account, Algorithm, Kind, Secret};
-use keygate_vault::KeyringStore;
+use keygate_vault::{KeyringStore, SecretStore};
 
 /// RFC 6238's SHA1 test secret ("12345678901234567890").
 const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -806,4 +806,164 @@ fn a_clipboard_image_adds_its_qr_code_and_no_image_says_so() {
         only(&app.list_at(59).unwrap()).code.as_deref(),
         Some("287082")
     );
+}
+
+/// The code at 59 s of the only account.
+fn code_at_59<S: SecretStore>(app: &Desktop<S>) -> Option<String> {
+    only(&app.list_at(59).unwrap()).code.clone()
+}
+
+/// The real keyring, recording which keys are read (to show a refused unlock reads no secret).
+#[derive(Clone)]
+struct Recording {
+    inner: std::sync::Arc<KeyringStore>,
+    loaded: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Recording {
+    fn new() -> Self {
+        Recording {
+            inner: std::sync::Arc::new(KeyringStore::new().unwrap()),
+            loaded: Default::default(),
+        }
+    }
+
+    /// The keys read since the last call.
+    fn take_loaded(&self) -> Vec<String> {
+        std::mem::take(&mut *self.loaded.lock().unwrap())
+    }
+}
+
+impl SecretStore for Recording {
+    fn store(&self, key: &str, secret: &Secret) -> keygate_vault::Result<()> {
+        self.inner.store(key, secret)
+    }
+    fn load(&self, key: &str) -> keygate_vault::Result<Option<Secret>> {
+        self.loaded.lock().unwrap().push(key.to_string());
+        self.inner.load(key)
+    }
+    fn delete(&self, key: &str) -> keygate_vault::Result<()> {
+        self.inner.delete(key)
+    }
+    fn list_ids(&self) -> keygate_vault::Result<Option<Vec<String>>> {
+        self.inner.list_ids()
+    }
+}
+
+#[test]
+fn an_app_password_gates_unlocking_and_is_throttled() {
+    if !keyring_ready() {
+        return;
+    }
+    const PASSWORD: &str = "correct horse battery";
+    let dir = tempfile::tempdir().unwrap();
+    let store = Recording::new();
+    let mut app = Desktop::open(dir.path(), store.clone()).unwrap();
+    app.unlock().unwrap();
+    app.add_links(&format!("otpauth://totp/L:bob?secret={RFC_SECRET}"))
+        .unwrap();
+    assert_eq!(code_at_59(&app).as_deref(), Some("287082"));
+    assert!(!app.has_app_password().unwrap());
+
+    // Only while unlocked, and at least 8 characters.
+    app.lock();
+    let err = app.set_app_password(None, Some(PASSWORD)).unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    app.unlock().unwrap();
+    let err = app.set_app_password(None, Some("1234567")).unwrap_err();
+    assert!(err.to_string().contains("at least 8 characters"), "{err}");
+    assert!(!app.has_app_password().unwrap());
+    app.set_app_password(None, Some(PASSWORD)).unwrap();
+    assert!(app.has_app_password().unwrap());
+    assert!(app.is_unlocked(), "setting it does not lock");
+
+    // Locked: no password, or a wrong one, is refused and reads no account secret.
+    app.lock();
+    store.take_loaded();
+    let t = 1_800_000_000;
+    let err = app.unlock_with_at(None, t).unwrap_err().to_string();
+    assert!(err.contains("app password"), "{err}");
+    assert!(app.unlock().is_err(), "plain unlock() is refused too");
+    let err = app
+        .unlock_with_at(Some("wrong horse battery"), t)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "wrong app password");
+    assert!(!app.is_unlocked());
+    assert!(app.list_now().unwrap_err().to_string().contains("locked"));
+    let loaded = store.take_loaded();
+    assert!(
+        !loaded.is_empty() && loaded.iter().all(|k| k.ends_with("/app.password")),
+        "{loaded:?}"
+    );
+
+    // After a wrong one, even the right one waits: 1 s, then 2, 4 … at most 60 s.
+    assert_eq!(app.app_password_retry_after(t), Some(1));
+    let err = app
+        .unlock_with_at(Some(PASSWORD), t)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "too many wrong app passwords: try again in 1 s");
+    assert!(!app.is_unlocked());
+    assert!(
+        store.take_loaded().is_empty(),
+        "a throttled attempt reads nothing"
+    );
+    let mut now = t + 1;
+    let mut delays = Vec::new();
+    for _ in 0..8 {
+        assert_eq!(app.app_password_retry_after(now), None);
+        assert!(app.unlock_with_at(Some("still wrong"), now).is_err());
+        let delay = app.app_password_retry_after(now).unwrap();
+        assert_eq!(app.app_password_retry_after(now + delay - 1), Some(1));
+        assert!(matches!(
+            app.unlock_with_at(Some(PASSWORD), now + delay - 1),
+            Err(keygate_desktop::error::DesktopError::Throttled(1))
+        ));
+        delays.push(delay);
+        now += delay;
+    }
+    assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60, 60]);
+
+    // The right one, once allowed, unlocks with the same codes and clears the count.
+    app.unlock_with_at(Some(PASSWORD), now).unwrap();
+    assert!(app.is_unlocked());
+    assert_eq!(code_at_59(&app).as_deref(), Some("287082"));
+    assert_eq!(app.app_password_retry_after(now), None);
+
+    // Another instance on the same data directory (a restart) needs it too.
+    let mut second = Desktop::open(dir.path(), Recording::new()).unwrap();
+    assert!(second.has_app_password().unwrap());
+    assert!(second.unlock().is_err());
+    assert!(!second.is_unlocked());
+    second.unlock_with(Some(PASSWORD)).unwrap();
+    assert_eq!(code_at_59(&second).as_deref(), Some("287082"));
+
+    // Changing needs the current one (a wrong one counts towards the wait).
+    let err = app
+        .set_app_password_at(None, Some("another password"), now)
+        .unwrap_err();
+    assert!(err.to_string().contains("app password"), "{err}");
+    let err = app
+        .set_app_password_at(Some("not it"), Some("another password"), now)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "wrong app password");
+    assert_eq!(app.app_password_retry_after(now), Some(1));
+    app.set_app_password_at(Some(PASSWORD), Some("another password"), now + 1)
+        .unwrap();
+    app.lock();
+    assert!(app.unlock_with_at(Some(PASSWORD), now + 1).is_err());
+    app.unlock_with_at(Some("another password"), now + 3)
+        .unwrap();
+
+    // Removed: unlocking needs no password again, here and in the other instance.
+    app.set_app_password_at(Some("another password"), None, now + 3)
+        .unwrap();
+    assert!(!app.has_app_password().unwrap());
+    app.lock();
+    app.unlock().unwrap();
+    assert_eq!(code_at_59(&app).as_deref(), Some("287082"));
+    second.lock();
+    second.unlock().unwrap();
+    assert_eq!(code_at_59(&second).as_deref(), Some("287082"));
 }

@@ -105,6 +105,9 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
         .await
         .unwrap_err();
     assert_eq!(server_code(&wrong), "invalid_credentials");
+    // The per-user back-off: the next attempt waits 1 s (Argon2 is optimised here, so the
+    // wrong attempt alone no longer takes that long).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     // Password, then enrolment: the otpauth link goes into the app's authenticator, whose code
     // confirms it.

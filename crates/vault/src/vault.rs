@@ -208,7 +208,7 @@ impl<S: SecretStore> Vault<S> {
     }
 
     /// The store key of an application secret of this vault: `VAULT-ID/app.NAME`.
-    fn app_secret_key(&self, name: &str) -> String {
+    pub(crate) fn app_secret_key(&self, name: &str) -> String {
         format!("{}/{APP_SECRET_PREFIX}{name}", self.vault_id)
     }
 
@@ -235,7 +235,8 @@ impl<S: SecretStore> Vault<S> {
 
     /// Stores `secret` as the application secret `name`, replacing any previous one.
     pub fn app_secret_set(&self, name: &str, secret: &keygate_otp::Secret) -> Result<()> {
-        self.store.store(&self.checked_app_secret_key(name)?, secret)
+        self.store
+            .store(&self.checked_app_secret_key(name)?, secret)
     }
 
     /// Deletes the application secret `name` (nothing happens when there is none).

@@ -394,6 +394,47 @@ fn remove_deletes_the_keyring_entry() {
 }
 
 #[test]
+fn the_app_password_is_an_argon2id_hash_in_the_keyring() {
+    if !keyring_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vault = keyring_vault(dir.path());
+    let entry = added(&vault, &totp("GitHub", "alice", &random_secret()));
+    let vault_id = vault
+        .secret_key(&entry.id)
+        .split_once('/')
+        .unwrap()
+        .0
+        .to_string();
+    let key = format!("{vault_id}/app.password");
+    assert!(!vault.has_app_password().unwrap());
+    vault.set_app_password(None, Some("correct horse")).unwrap();
+
+    // In the keyring (base32 of the PHC string), not in SQLite; doctor knows it as the vault's.
+    let stored = secret_tool_lookup(&key).expect("the hash is in the keyring");
+    let phc = String::from_utf8(Secret::from_base32(&stored).unwrap().expose().to_vec()).unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+    assert!(!contains(&database_bytes(dir.path()), b"correct horse"));
+    assert!(!contains(&database_bytes(dir.path()), b"argon2"));
+    let report = vault.doctor(false).unwrap();
+    assert!(report.is_healthy());
+    assert_eq!(report.app_secrets, 1);
+
+    // The same data directory opened again (another process would do the same) needs it too.
+    let again = keyring_vault(dir.path());
+    assert!(again.has_app_password().unwrap());
+    assert!(again.check_app_password("correct horse").unwrap());
+    assert!(matches!(
+        again.verify_app_password(Some("wrong horse")),
+        Err(Error::WrongAppPassword)
+    ));
+    again.set_app_password(Some("correct horse"), None).unwrap();
+    assert_eq!(secret_tool_lookup(&key), None);
+    assert!(!vault.has_app_password().unwrap());
+}
+
+#[test]
 fn doctor_reports_and_repairs_orphans() {
     if !keyring_ready() {
         return;
