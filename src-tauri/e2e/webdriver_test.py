@@ -384,6 +384,32 @@ def main():
         s.click("#unlock-button")
         s.wait("the account row after unlock", lambda: s.visible("li.account"))
 
+        step("with an app password set, unlocking asks for it and refuses a wrong one")
+        s.click("#app-password-button")
+        s.wait("the app password dialog", lambda: s.visible("#app-password-dialog"))
+        s.type("#app-password-new", "app password 1")
+        s.type("#app-password-repeat", "app password 1")
+        s.click("#app-password-save")
+        s.wait("the dialog to close", lambda: not s.visible("#app-password-dialog"))
+        s.click("#lock-button")
+        s.wait("the password field", lambda: s.visible("#locked") and s.visible("#unlock-password"))
+        s.type("#unlock-password", "not it at all")
+        s.click("#unlock-button")
+        refused = s.wait("the refusal", lambda: s.visible("#unlock-error") and s.text("#unlock-error"))
+        assert "wrong app password" in refused, refused
+        assert not s.visible("li.account"), "codes shown after a wrong password"
+        s.screenshot("locked-password.png")
+        time.sleep(1.2)  # one failure: 1 s back-off
+        s.script("document.getElementById('unlock-password').value = '';")
+        s.type("#unlock-password", "app password 1")
+        s.click("#unlock-button")
+        s.wait("the accounts after unlock", lambda: s.visible("li.account"))
+        s.click("#app-password-button")
+        s.wait("the app password dialog", lambda: s.visible("#app-password-dialog"))
+        s.type("#app-password-current", "app password 1")
+        s.click("#app-password-remove")
+        s.wait("the dialog to close", lambda: not s.visible("#app-password-dialog"))
+
         step("delete asks for confirmation, then removes the account")
         rows = lambda: s.script("return document.querySelectorAll('li.account').length")
         s.click("li.account .delete")
