@@ -287,13 +287,20 @@ async fn bodies_are_bounded_and_errors_are_generic() {
         .header("Content-Type", "application/json")
         .body(format!("{{\"username\":\"{huge}\",\"password\":\"p\"}}"))
         .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status() == StatusCode::PAYLOAD_TOO_LARGE || r.status() == StatusCode::BAD_REQUEST,
-        "{}",
-        r.status()
-    );
+        .await;
+    match r {
+        Ok(r) => assert!(
+            r.status() == StatusCode::PAYLOAD_TOO_LARGE || r.status() == StatusCode::BAD_REQUEST,
+            "{}",
+            r.status()
+        ),
+        // The server may answer 413 and close before the client has written the whole body:
+        // the client then sees its write fail. Either way the body was not read.
+        Err(e) => assert!(
+            format!("{e:?}").contains("BodyWrite"),
+            "unexpected error: {e:?}"
+        ),
+    }
     // The server closes a connection whose body it refused to read: start a new one.
     let client = server.client();
     let token = client.csrf().await;
