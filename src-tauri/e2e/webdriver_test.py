@@ -346,6 +346,27 @@ def main():
         print(f"  HOTP counter 0: window {hotp} == keygate code")
         s.screenshot("main-list.png")
 
+        step("keyboard: Enter on a focused row copies its code")
+        subprocess.run(["xclip", "-selection", "clipboard", "-i"], input="something else",
+                       text=True, check=True)
+        row = s.find("li.account")
+        s.script("arguments[0].focus();", {ELEMENT: row})
+        fresh(lambda: call("POST", s.path(f"/element/{s.find('li.account')}/value"),
+                           {"text": "\ue007"}))
+        now = int(time.time())
+        copied = s.wait("the copied code", lambda: (lambda t: t if t != "something else" else "")(
+            subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
+                           text=True).stdout))
+        assert copied in {cli_code(now), cli_code(now - 1), cli_code(now + 1)}, copied
+
+        step("at 200% zoom nothing overflows sideways")
+        s.script("document.documentElement.style.zoom = '2';")
+        time.sleep(0.5)
+        widths = s.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
+        assert widths[0] <= widths[1] + 1, f"horizontal overflow at 200%: {widths}"
+        s.screenshot("zoom-200.png")
+        s.script("document.documentElement.style.zoom = '';")
+
         step("scan the screen: a QR code shown on the virtual screen is added")
         scan_dir = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "qr-source")
         qr_png = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "scan-me.png")
