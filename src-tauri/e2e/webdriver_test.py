@@ -162,6 +162,103 @@ def uri_code(uri, at):
     return out.stdout.split()[0]
 
 
+def row_css(s, issuer):
+    """A CSS selector for the row of `issuer` (rows carry their account id)."""
+    row_id = s.wait(f"the {issuer} row", lambda: s.script(
+        "const r = [...document.querySelectorAll('li.account')]"
+        ".find(li => li.querySelector('.issuer').textContent === arguments[0]);"
+        "return r ? r.dataset.id : null;", issuer))
+    return f'li.account[data-id="{row_id}"]'
+
+
+def first_issuer(s):
+    return s.script("return document.querySelector('li.account .issuer').textContent;")
+
+
+def more_authenticator_steps(s):
+    step("a favourite goes first, and back when unstarred")
+    before = first_issuer(s)
+    assert before != "Scanned", before
+    s.click(row_css(s, "Scanned") + " .star")
+    s.wait("Scanned first", lambda: first_issuer(s) == "Scanned")
+    s.click(row_css(s, "Scanned") + " .star")
+    s.wait("the old order", lambda: first_issuer(s) == before)
+
+    step("edit: issuer, name and a note")
+    s.click(row_css(s, "AWS") + " .edit")
+    s.wait("the edit dialog", lambda: s.visible("#edit-dialog"))
+    s.type("#edit-note", "root account, break-glass only")
+    s.click("#edit-save")
+    s.wait("the note on the row", lambda: "break-glass" in s.text(row_css(s, "AWS") + " .note"))
+
+    step("an account's QR code, behind a warning, decodes to the same account")
+    s.click(row_css(s, "GitHub") + " .qr")
+    s.wait("the warning", lambda: s.visible("#qr-confirm-dialog"))
+    assert not s.visible("#qr-dialog"), "the QR code showed before the warning was accepted"
+    s.click("#qr-confirm")
+    s.wait("the QR code", lambda: s.visible("#qr-dialog") and s.script(
+        "return document.getElementById('qr-image').naturalWidth > 0"))
+    s.screenshot("account-qr.png")
+    shown = window_qr_uri(s)
+    assert shown.startswith("otpauth://totp/GitHub:alice?"), shown.split("?")[0]
+    now = int(time.time())
+    github = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    expected = subprocess.run([CLI, "code", "--secret", "-", "--time", str(now)], input=github,
+                              capture_output=True, text=True, check=True).stdout.split()[0]
+    assert uri_code(shown, now) == expected, "the QR code holds another secret"
+    s.click("#qr-close")
+    s.wait("the QR dialog to close", lambda: not s.visible("#qr-dialog"))
+
+    step("manual entry: a bad key is named as you type; a good one is added")
+    s.click("#add-button")
+    s.wait("the add dialog", lambda: s.visible("#add-dialog"))
+    s.type("#manual-issuer", "Manual")
+    s.type("#manual-name", "carol")
+    s.type("#manual-secret", "JBSW*Y3DP")
+    error = s.wait("the secret error", lambda: s.visible("#manual-secret-error")
+                   and s.text("#manual-secret-error"))
+    assert "JBSW" not in error, "the typed key leaked into the error"
+    s.script("document.getElementById('manual-secret').value = '';")
+    s.type("#manual-secret", "KRUGS4ZANFZSAYJAORSXG5A")
+    s.wait("no secret error", lambda: not s.visible("#manual-secret-error"))
+    s.click("#manual-add-button")
+    result = s.wait("the manual result", lambda: s.text("#add-result"))
+    assert "added: Manual (carol)" in result, result
+    s.click("#add-close")
+    now = int(time.time())
+    manual = subprocess.run([CLI, "code", "--secret", "-", "--time", str(now)],
+                            input="KRUGS4ZANFZSAYJAORSXG5A", capture_output=True, text=True,
+                            check=True).stdout.split()[0]
+    shown = s.text(row_css(s, "Manual") + " .code").replace(" ", "")
+    assert shown in {manual, subprocess.run(
+        [CLI, "code", "--secret", "-", "--time", str(now - 1)], input="KRUGS4ZANFZSAYJAORSXG5A",
+        capture_output=True, text=True, check=True).stdout.split()[0]}, shown
+
+    step("add from an image file")
+    scratch = os.environ["KEYGATE_E2E_SCRATCH"]
+    source = os.path.join(scratch, "file-source")
+    png = os.path.join(scratch, "from-file.png")
+    subprocess.run([CLI, "--data-dir", source, "add",
+                    f"otpauth://totp/Filed:dave?secret={SECRET}&issuer=Filed"],
+                   check=True, capture_output=True)
+    subprocess.run([CLI, "--data-dir", source, "qr", "Filed", "--out", png], check=True,
+                   capture_output=True)
+    s.click("#add-button")
+    s.wait("the add dialog", lambda: s.visible("#add-dialog"))
+    s.script("document.getElementById('add-path').value = '';")
+    s.type("#add-path", os.path.join(scratch, "missing.png"))
+    s.click("#add-image-button")
+    missing = s.wait("the missing-file error", lambda: s.visible("#add-error") and s.text("#add-error"))
+    assert "missing.png" in missing, missing
+    s.script("document.getElementById('add-path').value = '';")
+    s.type("#add-path", png)
+    s.click("#add-image-button")
+    result = s.wait("the image result", lambda: s.text("#add-result"))
+    assert result == "added: Filed (dave)", result
+    s.click("#add-close")
+    s.wait("the Filed row", lambda: "Filed" in s.text("#accounts"))
+
+
 def console_steps(s):
     step("console: start the embedded server and create the first admin")
     s.click("#tab-console")
@@ -440,6 +537,7 @@ def main():
         s.click("#delete-confirm")
         s.wait("four rows", lambda: rows() == 4)
 
+        more_authenticator_steps(s)
         console_steps(s)
         print("e2e: all steps passed")
     finally:
