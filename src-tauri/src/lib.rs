@@ -31,16 +31,29 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// Runs `f` on the desktop state, opening the vault on first use. Commands run on the async
+    /// runtime's few worker threads (as many as cores) and `f` blocks (keyring, SQLite, a
+    /// screen scan, Argon2): `block_in_place` hands the worker's other tasks (the embedded
+    /// server, console requests) to another thread meanwhile.
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Desktop<KeyringStore>) -> Result<T, DesktopError>,
     ) -> Result<T, DesktopError> {
-        let mut guard = self.desktop.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_none() {
-            let dir = app::data_dir()?;
-            *guard = Some(Desktop::open(&dir, KeyringStore::new()?)?);
+        let run = || {
+            let mut guard = self.desktop.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.is_none() {
+                let dir = app::data_dir()?;
+                *guard = Some(Desktop::open(&dir, KeyringStore::new()?)?);
+            }
+            f(guard.as_mut().expect("opened above"))
+        };
+        // Outside the runtime (the tray's menu handler runs on the main thread) it just runs.
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(run)
+            }
+            _ => run(),
         }
-        f(guard.as_mut().expect("opened above"))
     }
 }
 
