@@ -510,8 +510,16 @@ impl<S: SecretStore> Desktop<S> {
 
     /// Captures every monitor and adds the accounts of every QR code found.
     pub fn add_screen(&mut self) -> Result<Vec<AddedView>, DesktopError> {
-        let texts = keygate_qr::capture::scan_screens()?;
-        self.add_qr_texts(texts, "the screen")
+        let started = std::time::Instant::now();
+        tracing::info!("scanning the screens");
+        let texts = keygate_qr::capture::scan_screens();
+        // How many codes and how long, never what they say.
+        tracing::info!(
+            codes = texts.as_ref().map_or(0, Vec::len),
+            ms = started.elapsed().as_millis() as u64,
+            "screen scan finished"
+        );
+        self.add_qr_texts(texts?, "the screen")
     }
 
     fn add_qr_texts(
