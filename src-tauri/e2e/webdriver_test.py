@@ -462,7 +462,9 @@ def main():
         widths = s.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")
         assert widths[0] <= widths[1] + 1, f"horizontal overflow at 200%: {widths}"
         s.screenshot("zoom-200.png")
-        s.script("document.documentElement.style.zoom = '';")
+        s.script("document.documentElement.style.zoom = ''; window.scrollTo(0, 0);")
+        # WebDriver clicks land where the element was laid out: let the page settle first.
+        time.sleep(0.5)
 
         step("scan the screen: a QR code shown on the virtual screen is added")
         scan_dir = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "qr-source")
@@ -480,6 +482,7 @@ def main():
                                                    capture_output=True, text=True).stdout)
             time.sleep(1)
             s.click("#add-button")
+            s.wait("the add dialog", lambda: s.visible("#add-dialog"))
             s.click("#add-screen-button")
             result = s.wait("the scan result", lambda: (s.visible("#add-error") and
                             "ERROR: " + s.text("#add-error")) or s.text("#add-result"), timeout=60)
