@@ -141,19 +141,28 @@ def cli_code(at):
     return out.stdout.split()[0] if out.stdout.split() else ""
 
 
-def window_qr_uri(s):
+def window_qr_uri(s, image_id=None):
     """Screenshots the window and decodes the one QR code on it with `keygate scan`: the test
     reads the code the way a phone would, independently of the app."""
     path = os.path.join(os.environ["KEYGATE_E2E_SCRATCH"], "window.png")
     tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
                           check=True).stdout
     wid = [line.split()[0] for line in tree.splitlines() if '"Keygate"' in line][0]
-    time.sleep(0.6)
-    subprocess.run(["import", "-window", wid, path], check=True)
-    out = subprocess.run([CLI, "scan", path], capture_output=True, text=True)
-    uris = [line for line in out.stdout.split() if line.startswith("otpauth://")]
-    assert len(uris) == 1, f"expected one otpauth QR on the window, scan said {out.stdout!r} {out.stderr!r}"
-    return uris[0]
+    if image_id:
+        s.script("document.getElementById(arguments[0]).scrollIntoView({block: 'center'});",
+                 image_id)
+    # Like a phone camera, take another frame when one is caught mid-repaint.
+    for attempt in range(5):
+        time.sleep(0.6)
+        subprocess.run(["import", "-window", wid, path], check=True)
+        out = subprocess.run([CLI, "scan", path], capture_output=True, text=True)
+        uris = [line for line in out.stdout.split() if line.startswith("otpauth://")]
+        if len(uris) == 1:
+            return uris[0]
+        print(f"  (frame {attempt + 1}: {len(uris)} otpauth QR codes; {out.stderr.strip()})",
+              flush=True)
+    raise AssertionError(f"expected one otpauth QR on the window, scan said {out.stdout!r} "
+                         f"{out.stderr!r}")
 
 
 def uri_code(uri, at):
@@ -199,7 +208,7 @@ def more_authenticator_steps(s):
     s.wait("the QR code", lambda: s.visible("#qr-dialog") and s.script(
         "return document.getElementById('qr-image').naturalWidth > 0"))
     s.screenshot("account-qr.png")
-    shown = window_qr_uri(s)
+    shown = window_qr_uri(s, "qr-image")
     assert shown.startswith("otpauth://totp/GitHub:alice?"), shown.split("?")[0]
     now = int(time.time())
     github = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -289,7 +298,7 @@ def console_steps(s):
     s.wait("the setup QR", lambda: s.visible("#console-setup") and s.script(
         "return document.getElementById('console-setup-qr').naturalWidth > 0"), timeout=60)
     s.screenshot("console-setup.png")
-    uri = window_qr_uri(s)
+    uri = window_qr_uri(s, "console-setup-qr")
     assert uri.startswith("otpauth://totp/") and "admin" in uri, "unexpected enrolment link"
 
     step("console: one click adds it to the authenticator and fills the same code keygate computes")
@@ -320,7 +329,7 @@ def console_steps(s):
     s.wait("the device QR", lambda: s.visible("#console-enrol") and s.script(
         "return document.getElementById('console-enrol-qr').naturalWidth > 0"), timeout=60)
     s.screenshot("console-device.png")
-    device_uri = window_qr_uri(s)
+    device_uri = window_qr_uri(s, "console-enrol-qr")
     assert device_uri != uri, "the device QR is the admin's own"
     s.type("#console-enrol-token", uri_code(device_uri, int(time.time())))
     s.click("#console-enrol-confirm")
