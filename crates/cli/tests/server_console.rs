@@ -96,6 +96,19 @@ async fn sign_in_set_up_and_manage_through_the_console() {
     assert_eq!(between(&again, "<code>", "</code>"), key);
     let secret = keygate_otp::Secret::from_base32(&key).unwrap();
     let account = keygate_otp::Account::totp(secret, None, "admin").unwrap();
+    // A wrong code re-renders setup; an immediate retry is throttled and says when to retry.
+    let wrong = if account.code_at(now()).unwrap() == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let r = form(&browser, "/login/setup", &[("token", wrong)]).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = form(&browser, "/login/setup", &[("token", wrong)]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(r.text().await.unwrap().contains("Too many attempts"));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let code = account.code_at(now()).unwrap();
     let r = form(&browser, "/login/setup", &[("token", &code)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

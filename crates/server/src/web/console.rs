@@ -289,7 +289,7 @@ async fn login_submit(
         }
         Err(e @ (Error::BadCredentials | Error::Throttled { .. } | Error::BadRequest(_))) => {
             let (status, _) = e.status_and_code();
-            let mut response = page(
+            let response = page(
                 status,
                 "login.html",
                 context! {
@@ -298,15 +298,33 @@ async fn login_submit(
                     error => e.public_message(),
                 },
             )?;
-            if let Error::Throttled { retry_after } = e {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, retry_after.max(1).into());
-            }
-            Ok(response)
+            Ok(with_retry_after(response, &e))
         }
         Err(e) => Err(e),
     }
+}
+
+/// The code form again after a refusal `e`, with its status and message.
+async fn otp_form_refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    auth: &Authenticated,
+    e: &Error,
+) -> Result<Response> {
+    let (status, _) = e.status_and_code();
+    let form = otp_form(state, headers, auth, status, None, Some(e.public_message())).await?;
+    Ok(with_retry_after(form, e))
+}
+
+/// A form shown again after a refusal tells a throttled client when to retry, as the error's
+/// own response does.
+fn with_retry_after(mut response: Response, e: &Error) -> Response {
+    if let Error::Throttled { retry_after } = e {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, (*retry_after).max(1).into());
+    }
+    response
 }
 
 async fn has_email_device(state: &AppState, auth: &Authenticated) -> Result<bool> {
@@ -385,18 +403,7 @@ async fn otp_submit(
             | Error::ExpiredCode
             | Error::Throttled { .. }
             | Error::BadRequest(_)),
-        ) => {
-            let (status, _) = e.status_and_code();
-            otp_form(
-                &state,
-                &headers,
-                &auth,
-                status,
-                None,
-                Some(e.public_message()),
-            )
-            .await
-        }
+        ) => otp_form_refused(&state, &headers, &auth, &e).await,
         Err(e) => Err(e),
     }
 }
@@ -418,16 +425,7 @@ async fn otp_email(
     match sent {
         Ok(_) => Ok(Redirect::to("/login/otp?notice=code_sent").into_response()),
         Err(e @ (Error::Throttled { .. } | Error::BadRequest(_) | Error::Mail(_))) => {
-            let (status, _) = e.status_and_code();
-            otp_form(
-                &state,
-                &headers,
-                &auth,
-                status,
-                None,
-                Some(e.public_message()),
-            )
-            .await
+            otp_form_refused(&state, &headers, &auth, &e).await
         }
         Err(e) => Err(e),
     }
@@ -490,7 +488,7 @@ async fn setup_submit(
                 .await?;
             let ctx = setup_context(&state, &headers, &enrollment);
             let ctx = context! { error => e.public_message(), ..ctx };
-            page(status, "setup.html", ctx)
+            Ok(with_retry_after(page(status, "setup.html", ctx)?, &e))
         }
         Err(e) => Err(e),
     }
