@@ -88,7 +88,7 @@ impl<S: SecretStore> Vault<S> {
         let salt = SaltString::encode_b64(salt.as_ref()).expect("16 bytes make a valid salt");
         let hash = argon()
             .hash_password(new.as_bytes(), &salt)
-            .map_err(|e| Error::Keyring(format!("hashing the app password failed: {e}")))?;
+            .map_err(|e| Error::AppPasswordHash(e.to_string()))?;
         let hash = Zeroizing::new(hash.to_string());
         self.app_secret_set(APP_PASSWORD_SECRET, &Secret::from_bytes(hash.as_bytes()))
     }

@@ -127,6 +127,9 @@ pub enum Error {
         /// The minimum number of characters.
         min: usize,
     },
+    /// Hashing a new app password failed (the password is not kept).
+    #[error("the app password could not be hashed: {0}")]
+    AppPasswordHash(String),
     /// The stored app password hash cannot be read.
     #[error("the app password stored in the keyring is damaged ({reason}); delete the keyring entry {key} (e.g. in Seahorse) to remove the app password, then set it again")]
     DamagedAppPassword {

@@ -216,14 +216,13 @@ impl<S: SecretStore> Vault<S> {
     /// key), created with `len` random bytes on first use. It lives in the same store as the
     /// account secrets, under this vault's id, so `doctor` knows it as the vault's own.
     pub fn app_secret(&self, name: &str, len: usize) -> Result<keygate_otp::Secret> {
-        let key = self.checked_app_secret_key(name)?;
-        if let Some(secret) = self.store.load(&key)? {
+        if let Some(secret) = self.app_secret_get(name)? {
             return Ok(secret);
         }
         let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");
         let secret = keygate_otp::Secret::from_bytes(bytes.to_vec());
-        self.store.store(&key, &secret)?;
+        self.app_secret_set(name, &secret)?;
         Ok(secret)
     }
 
