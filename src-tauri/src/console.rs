@@ -184,7 +184,7 @@ impl ServerClient {
             return Ok(token);
         }
         let answer = self
-            .exchange(Method::GET, "/api/v1/auth/csrf", None)
+            .exchange(Method::GET, "/api/v1/auth/csrf", None, None)
             .await?;
         let token = answer["token"]
             .as_str()
@@ -206,33 +206,26 @@ impl ServerClient {
         body: Option<&Value>,
     ) -> Result<Value, DesktopError> {
         if method == Method::GET {
-            return self.exchange(method, path, body).await;
+            return self.exchange(method, path, body, None).await;
         }
         let token = self.csrf_token().await?;
         let answer = self
-            .exchange_with(method.clone(), path, body, Some(&token))
+            .exchange(method.clone(), path, body, Some(&token))
             .await;
         match answer {
             // The cookie changed under us (expired, revoked elsewhere): one fresh token, once.
             Err(DesktopError::Server { ref code, .. }) if code == "csrf_failed" => {
                 self.set_csrf(None);
                 let token = self.csrf_token().await?;
-                self.exchange_with(method, path, body, Some(&token)).await
+                self.exchange(method, path, body, Some(&token)).await
             }
             other => other,
         }
     }
 
+    /// One HTTP exchange; a non-2xx answer becomes [`DesktopError::Server`] with the server's
+    /// code and message.
     async fn exchange(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<Value, DesktopError> {
-        self.exchange_with(method, path, body, None).await
-    }
-
-    async fn exchange_with(
         &self,
         method: Method,
         path: &str,
@@ -586,8 +579,7 @@ impl Console {
         let answer = client
             .request(Method::POST, "/api/v1/auth/setup/confirm", Some(&body))
             .await?;
-        let next = take_new_session(client, &answer);
-        Ok(next)
+        Ok(take_new_session(client, &answer))
     }
 
     /// Signs out of the server (the connection stays).
