@@ -69,10 +69,9 @@ flag=()
 [[ "$profile" == "release" ]] && flag=(--release)
 
 echo "bench-startup: building keygate-desktop ($profile) and the keygate CLI"
-(cd "$root/src-tauri" && CARGO_TARGET_DIR="$target" cargo build --quiet "${flag[@]}")
-(cd "$root" && cargo build --quiet -p keygate-cli)
-cli_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+(cd "$root" && CARGO_TARGET_DIR="$target" cargo build --quiet -p keygate-desktop "${flag[@]}")
+(cd "$root" && CARGO_TARGET_DIR="$target" cargo build --quiet -p keygate-cli)
+cli_dir="$target"
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/keygate-bench.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT

@@ -7,8 +7,8 @@
 # Needs (Debian): webkit2gtk-driver xvfb xauth xclip gnome-keyring dbus dbus-x11 libsecret-tools
 #   and the Tauri build packages (libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libssl-dev ...).
 # Environment:
-#   KEYGATE_TAURI_TARGET_DIR  cargo target dir for src-tauri (default $CARGO_TARGET_DIR, else ~/.cache/keygate-target, kept
-#                             outside the clone so CI reuses the build; tauri-driver is cached in it)
+#   KEYGATE_TAURI_TARGET_DIR  cargo target dir (default $CARGO_TARGET_DIR, else ~/.cache/keygate-target, kept outside
+#                             the clone so CI reuses the build; tauri-driver is cached in it)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,11 +47,10 @@ target="${KEYGATE_TAURI_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/keygate-tar
 tools="$target/tools"
 
 echo "e2e: building keygate-desktop (target $target)"
-(cd "$root/src-tauri" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet)
+(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-desktop)
 echo "e2e: building the keygate CLI"
-(cd "$root" && nice -n 15 cargo build --quiet -p keygate-cli)
-cli_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-cli)
+cli_dir="$target"
 
 if [[ ! -x "$tools/bin/tauri-driver" ]]; then
     echo "e2e: installing tauri-driver into $tools"

@@ -9,15 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 if [ $# -eq 0 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  cargo build --release --quiet --manifest-path src-tauri/Cargo.toml
-  exec "${CARGO_TARGET_DIR:-src-tauri/target}/release/keygate-desktop"
+  cargo build --release --quiet -p keygate-desktop
+  exec "${CARGO_TARGET_DIR:-target}/release/keygate-desktop"
 fi
 cargo build --release --quiet -p keygate-cli
 bin="${CARGO_TARGET_DIR:-target}/release/keygate"
 if [ $# -eq 0 ]; then
   echo "No display: starting the Keygate admin server headless (Ctrl-C stops it)."
   echo "No admin yet? In another terminal: scripts/run.sh admin create-user --username admin --email admin@example.com --superuser"
-  echo "The desktop app without a display: xvfb-run -a scripts/with-keyring.sh src-tauri/target/release/keygate-desktop (after a run with a display, or cargo build --release --manifest-path src-tauri/Cargo.toml)"
+  echo "The desktop app without a display: xvfb-run -a scripts/with-keyring.sh target/release/keygate-desktop (after cargo build --release -p keygate-desktop)"
   exec "$bin" serve
 fi
 exec "$bin" "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: sets up what the tests need, then runs every test of the workspace
-# and of the desktop app (src-tauri, its own Cargo workspace) against a real, throwaway Secret
+# (the desktop app, src-tauri, included) against a real, throwaway Secret
 # Service (scripts/with-keyring.sh) on a virtual X display, and ends with one line totalling all
 # test binaries, and the desktop app's end-to-end test (scripts/e2e.sh: the real app in a real
 # WebKitGTK webview through WebDriver).
@@ -11,7 +11,7 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1920x1080x24" \
-  bash -c 'cargo test --workspace "$@" && cd src-tauri && cargo test "$@"' test.sh "$@" 2>&1 |
+  cargo test --workspace "$@" 2>&1 |
   tee "$log" || status=$?
 
 # The e2e test drives the real window; tauri-driver sometimes drops a connection under load.
