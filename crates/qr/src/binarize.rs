@@ -9,15 +9,15 @@ use image::GrayImage;
 /// A black/white image: `true` (stored as 1) means a dark module pixel.
 #[derive(Clone)]
 pub(crate) struct BitMatrix {
-    pub width: usize,
-    pub height: usize,
+    pub(crate) width: usize,
+    pub(crate) height: usize,
     bits: Vec<u8>,
 }
 
 impl BitMatrix {
     /// An all-white matrix.
     #[cfg(test)]
-    pub fn new(width: usize, height: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize) -> Self {
         BitMatrix {
             width,
             height,
@@ -27,25 +27,25 @@ impl BitMatrix {
 
     /// Whether the pixel at (x, y) is dark; callers keep x and y inside the matrix.
     #[inline]
-    pub fn get(&self, x: usize, y: usize) -> bool {
+    pub(crate) fn get(&self, x: usize, y: usize) -> bool {
         self.bits[y * self.width + x] != 0
     }
 
     /// One row, one byte per pixel (1 dark, 0 light).
     #[inline]
-    pub fn row(&self, y: usize) -> &[u8] {
+    pub(crate) fn row(&self, y: usize) -> &[u8] {
         &self.bits[y * self.width..(y + 1) * self.width]
     }
 
     /// Sets one pixel.
     #[cfg(test)]
-    pub fn set(&mut self, x: usize, y: usize, dark: bool) {
+    pub(crate) fn set(&mut self, x: usize, y: usize, dark: bool) {
         self.bits[y * self.width + x] = u8::from(dark);
     }
 
     /// Swaps dark and light.
     #[cfg(test)]
-    pub fn invert(&mut self) {
+    pub(crate) fn invert(&mut self) {
         for b in &mut self.bits {
             *b ^= 1;
         }
@@ -57,30 +57,30 @@ impl BitMatrix {
 /// the matrix everything is light (quiet zone) in either polarity.
 #[derive(Clone, Copy)]
 pub(crate) struct View<'a> {
-    pub bits: &'a BitMatrix,
-    pub inverted: bool,
+    pub(crate) bits: &'a BitMatrix,
+    pub(crate) inverted: bool,
 }
 
 impl View<'_> {
     #[inline]
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.bits.width
     }
 
     #[inline]
-    pub fn height(&self) -> usize {
+    pub(crate) fn height(&self) -> usize {
         self.bits.height
     }
 
     /// Whether (x, y) is dark in this polarity; callers keep x and y inside the matrix.
     #[inline]
-    pub fn get(&self, x: usize, y: usize) -> bool {
+    pub(crate) fn get(&self, x: usize, y: usize) -> bool {
         self.bits.get(x, y) != self.inverted
     }
 
     /// Like [`View::get`], light outside the matrix.
     #[inline]
-    pub fn get_signed(&self, x: i64, y: i64) -> bool {
+    pub(crate) fn get_signed(&self, x: i64, y: i64) -> bool {
         x >= 0
             && y >= 0
             && (x as usize) < self.bits.width

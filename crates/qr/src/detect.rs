@@ -2,27 +2,27 @@
 //!
 //! The three centres give the code's orientation, module size and dimension; the alignment
 //! pattern near the fourth corner (versions 2 and up) corrects for perspective; a projective
-//! transform then samples one pixel per module and `rqrr` reads the resulting grid (format,
-//! Reed-Solomon correction, payload, and the mirrored reading if the plain one fails).
+//! transform then samples one pixel per module and [`crate::payload`] reads the resulting grid.
 
 use crate::binarize::{BitMatrix, View};
 use crate::finder::FinderPattern;
 use crate::geometry::{alignment_centres, finder_outline, PointPair, Transform};
+use crate::payload::read_grid;
 
 /// A decoded code: its payload bytes and where it lies in the image that was searched.
 #[derive(Clone, Debug)]
 pub(crate) struct Decoded {
-    pub payload: Vec<u8>,
+    pub(crate) payload: Vec<u8>,
     /// Corners in image coordinates: top-left, top-right, bottom-right, bottom-left (of the
     /// code as read, whatever its rotation in the image).
-    pub corners: [(f64, f64); 4],
+    pub(crate) corners: [(f64, f64); 4],
     /// Modules per side.
-    pub dimension: usize,
+    pub(crate) dimension: usize,
 }
 
 impl Decoded {
     /// The code's centre.
-    pub fn center(&self) -> (f64, f64) {
+    pub(crate) fn center(&self) -> (f64, f64) {
         let (sx, sy) = self
             .corners
             .iter()
@@ -31,7 +31,7 @@ impl Decoded {
     }
 
     /// The longest side, a rough size for "same place" tests.
-    pub fn size(&self) -> f64 {
+    pub(crate) fn size(&self) -> f64 {
         (0..4)
             .map(|i| dist(self.corners[i], self.corners[(i + 1) % 4]))
             .fold(0.0, f64::max)
@@ -39,17 +39,17 @@ impl Decoded {
 
     /// Whether a finder pattern belongs to this code: inside it and of a similar scale. A
     /// much smaller pattern inside is a code drawn within this one and stays a candidate.
-    pub fn claims(&self, p: &FinderPattern, margin: f64) -> bool {
+    pub(crate) fn claims(&self, p: &FinderPattern, margin: f64) -> bool {
         p.module > self.module() * 0.5 && self.contains(p.x, p.y, margin)
     }
 
     /// The average module size in pixels.
-    pub fn module(&self) -> f64 {
+    pub(crate) fn module(&self) -> f64 {
         self.size() / self.dimension as f64
     }
 
     /// Whether the point lies inside the code's quadrilateral (grown by `margin` of its size).
-    pub fn contains(&self, x: f64, y: f64, margin: f64) -> bool {
+    pub(crate) fn contains(&self, x: f64, y: f64, margin: f64) -> bool {
         let (cx, cy) = self.center();
         let grow = 1.0 + margin;
         let corners: Vec<(f64, f64)> = self
@@ -77,62 +77,6 @@ impl Decoded {
 
 fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
     ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
-}
-
-/// The module grid handed to rqrr: `true` is a dark module.
-#[derive(Clone)]
-pub(crate) struct Modules {
-    size: usize,
-    bits: Vec<bool>,
-}
-
-impl Modules {
-    /// A grid whose module at row y, column x is `f(y, x)`.
-    pub fn from_fn(size: usize, f: impl Fn(usize, usize) -> bool) -> Modules {
-        let mut bits = Vec::with_capacity(size * size);
-        for y in 0..size {
-            for x in 0..size {
-                bits.push(f(y, x));
-            }
-        }
-        Modules { size, bits }
-    }
-
-    /// The grid mirrored along its main diagonal (a code seen from behind).
-    pub fn transposed(&self) -> Modules {
-        Modules::from_fn(self.size, |y, x| self.bits[x * self.size + y])
-    }
-}
-
-impl rqrr::BitGrid for Modules {
-    fn size(&self) -> usize {
-        self.size
-    }
-
-    fn bit(&self, y: usize, x: usize) -> bool {
-        self.bits[y * self.size + x]
-    }
-}
-
-/// Reads a sampled grid with rqrr (or, for headers rqrr rejects, with [`crate::payload`]);
-/// `None` if it is not a valid code.
-pub(crate) fn read_grid(size: usize, bits: Vec<bool>) -> Option<Vec<u8>> {
-    if !(21..=177).contains(&size) || (size - 17) % 4 != 0 || bits.len() != size * size {
-        return None;
-    }
-    // rqrr is not expected to panic on a well-sized grid; the guard makes sure a bug there
-    // costs one candidate, not the whole scan.
-    std::panic::catch_unwind(move || {
-        let grid = rqrr::Grid::new(Modules { size, bits });
-        let mut out = Vec::new();
-        match grid.decode_to(&mut out) {
-            Ok(_) => Some(out),
-            Err(rqrr::DeQRError::UnknownDataType) => crate::payload::read_extended(&grid.grid),
-            Err(_) => None,
-        }
-    })
-    .ok()
-    .flatten()
 }
 
 /// Puts three finder patterns in the order bottom-left, top-left, top-right: top-left is the
@@ -887,12 +831,5 @@ mod tests {
         assert!(!d.contains(11.0, 5.0, 0.0));
         assert!(d.contains(11.0, 5.0, 0.5));
         assert_eq!(d.center(), (5.0, 5.0));
-    }
-
-    #[test]
-    fn read_grid_rejects_bad_sizes() {
-        assert!(read_grid(20, vec![false; 400]).is_none());
-        assert!(read_grid(21, vec![false; 10]).is_none());
-        assert!(read_grid(21, vec![false; 441]).is_none());
     }
 }

@@ -10,14 +10,14 @@ use crate::binarize::{BitMatrix, View};
 /// A confirmed finder pattern centre.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FinderPattern {
-    pub x: f64,
-    pub y: f64,
+    pub(crate) x: f64,
+    pub(crate) y: f64,
     /// Estimated width of one module, in pixels.
-    pub module: f64,
+    pub(crate) module: f64,
     /// How many scan lines confirmed it.
-    pub count: u32,
+    pub(crate) count: u32,
     /// Found in the inverted polarity (light modules on dark).
-    pub inverted: bool,
+    pub(crate) inverted: bool,
 }
 
 impl FinderPattern {

@@ -14,11 +14,11 @@ pub(crate) type PointPair = ((f64, f64), (f64, f64));
 
 /// A 3x3 projective transform acting on column vectors (x, y, 1).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Transform(pub [[f64; 3]; 3]);
+pub(crate) struct Transform(pub(crate) [[f64; 3]; 3]);
 
 impl Transform {
     /// Maps the unit square (0,0), (1,0), (1,1), (0,1) onto the quadrilateral p0..p3.
-    pub fn square_to_quad(p: [(f64, f64); 4]) -> Transform {
+    pub(crate) fn square_to_quad(p: [(f64, f64); 4]) -> Transform {
         let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = p;
         let dx3 = x0 - x1 + x2 - x3;
         let dy3 = y0 - y1 + y2 - y3;
@@ -41,7 +41,7 @@ impl Transform {
     }
 
     /// The adjugate: the inverse up to a scale factor, which projective maps ignore.
-    pub fn adjugate(&self) -> Transform {
+    pub(crate) fn adjugate(&self) -> Transform {
         let m = &self.0;
         let c = |r0: usize, r1: usize, c0: usize, c1: usize| {
             m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
@@ -54,7 +54,7 @@ impl Transform {
     }
 
     /// This transform followed by `next`.
-    pub fn then(&self, next: &Transform) -> Transform {
+    pub(crate) fn then(&self, next: &Transform) -> Transform {
         let (a, b) = (&next.0, &self.0);
         let mut out = [[0.0; 3]; 3];
         for (r, row) in out.iter_mut().enumerate() {
@@ -66,13 +66,13 @@ impl Transform {
     }
 
     /// Maps quadrilateral `from` onto quadrilateral `to`, corner by corner.
-    pub fn quad_to_quad(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Transform {
+    pub(crate) fn quad_to_quad(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Transform {
         Transform::square_to_quad(from)
             .adjugate()
             .then(&Transform::square_to_quad(to))
     }
 
-    pub fn map(&self, x: f64, y: f64) -> (f64, f64) {
+    pub(crate) fn map(&self, x: f64, y: f64) -> (f64, f64) {
         let m = &self.0;
         let w = m[2][0] * x + m[2][1] * y + m[2][2];
         (
@@ -83,7 +83,7 @@ impl Transform {
 
     /// The least-squares transform taking each `from` point to its `to` point (at least four
     /// pairs, not all on one line), after normalising both sets for numerical stability.
-    pub fn fit(pairs: &[PointPair]) -> Option<Transform> {
+    pub(crate) fn fit(pairs: &[PointPair]) -> Option<Transform> {
         if pairs.len() < 4 {
             return None;
         }
@@ -217,7 +217,7 @@ impl Line {
     }
 
     /// Where two lines cross; `None` for (nearly) parallel lines.
-    pub fn intersect(&self, other: &Line) -> Option<(f64, f64)> {
+    pub(crate) fn intersect(&self, other: &Line) -> Option<(f64, f64)> {
         let den = self.d.0 * other.d.1 - self.d.1 * other.d.0;
         if den.abs() < 1e-6 {
             return None;
@@ -231,15 +231,15 @@ impl Line {
 /// A finder pattern's outer square, as four edge lines named in the code's own orientation.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Outline {
-    pub top: Line,
-    pub right: Line,
-    pub bottom: Line,
-    pub left: Line,
+    pub(crate) top: Line,
+    pub(crate) right: Line,
+    pub(crate) bottom: Line,
+    pub(crate) left: Line,
 }
 
 impl Outline {
     /// Corners in module order: top-left, top-right, bottom-right, bottom-left.
-    pub fn corners(&self) -> Option<[(f64, f64); 4]> {
+    pub(crate) fn corners(&self) -> Option<[(f64, f64); 4]> {
         Some([
             self.top.intersect(&self.left)?,
             self.top.intersect(&self.right)?,

@@ -1,18 +1,78 @@
-//! The data of codes whose headers rqrr's payload reader rejects.
+//! From a sampled module grid to the payload bytes.
 //!
-//! rqrr corrects errors and then stops with `UnknownDataType` on the structured-append header
-//! (one message split over several symbols), on FNC1 (GS1 and industry formats) and on the
-//! Chinese hanzi mode, and does not expose the corrected codewords. For those codes only, this module reads the raw bits
-//! from rqrr, undoes the mask, de-interleaves the blocks (layout taken from the `qrcode`
-//! crate), corrects each block with Reed-Solomon and parses the segments itself.
+//! `rqrr` reads the grid: format, Reed-Solomon correction, segments, and the mirrored reading
+//! if the plain one fails. It corrects errors and then stops with `UnknownDataType` on the
+//! structured-append header (one message split over several symbols), on FNC1 (GS1 and
+//! industry formats) and on the Chinese hanzi mode, and does not expose the corrected
+//! codewords. For those codes only, this module reads the raw bits from rqrr, undoes the mask,
+//! de-interleaves the blocks (layout taken from the `qrcode` crate), corrects each block with
+//! Reed-Solomon and parses the segments itself.
+//!
+//! It knows nothing of images or finder patterns: `detect` samples a grid and calls
+//! [`read_grid`], never the other way round.
 
-use crate::detect::Modules;
 use qrcode::types::{EcLevel, Version as QrVersion};
 use rqrr::BitGrid;
 
+/// The module grid handed to rqrr: `true` is a dark module.
+#[derive(Clone)]
+struct Modules {
+    size: usize,
+    bits: Vec<bool>,
+}
+
+impl Modules {
+    /// A grid whose module at row y, column x is `f(y, x)`.
+    fn from_fn(size: usize, f: impl Fn(usize, usize) -> bool) -> Modules {
+        let mut bits = Vec::with_capacity(size * size);
+        for y in 0..size {
+            for x in 0..size {
+                bits.push(f(y, x));
+            }
+        }
+        Modules { size, bits }
+    }
+
+    /// The grid mirrored along its main diagonal (a code seen from behind).
+    fn transposed(&self) -> Modules {
+        Modules::from_fn(self.size, |y, x| self.bits[x * self.size + y])
+    }
+}
+
+impl rqrr::BitGrid for Modules {
+    fn size(&self) -> usize {
+        self.size
+    }
+
+    fn bit(&self, y: usize, x: usize) -> bool {
+        self.bits[y * self.size + x]
+    }
+}
+
+/// Reads a sampled grid with rqrr (or, for headers rqrr rejects, with [`read_extended`]);
+/// `None` if it is not a valid code.
+pub(crate) fn read_grid(size: usize, bits: Vec<bool>) -> Option<Vec<u8>> {
+    if !(21..=177).contains(&size) || (size - 17) % 4 != 0 || bits.len() != size * size {
+        return None;
+    }
+    // rqrr is not expected to panic on a well-sized grid; the guard makes sure a bug there
+    // costs one candidate, not the whole scan.
+    std::panic::catch_unwind(move || {
+        let grid = rqrr::Grid::new(Modules { size, bits });
+        let mut out = Vec::new();
+        match grid.decode_to(&mut out) {
+            Ok(_) => Some(out),
+            Err(rqrr::DeQRError::UnknownDataType) => read_extended(&grid.grid),
+            Err(_) => None,
+        }
+    })
+    .ok()
+    .flatten()
+}
+
 /// The payload bytes, as rqrr would have produced them, of a grid that rqrr's own reader
 /// rejected for an unsupported mode. Tries the grid as given, then mirrored.
-pub(crate) fn read_extended(grid: &Modules) -> Option<Vec<u8>> {
+fn read_extended(grid: &Modules) -> Option<Vec<u8>> {
     read_oriented(grid).or_else(|| read_oriented(&grid.transposed()))
 }
 
@@ -405,6 +465,13 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_grid_rejects_bad_sizes() {
+        assert!(read_grid(20, vec![false; 400]).is_none());
+        assert!(read_grid(21, vec![false; 10]).is_none());
+        assert!(read_grid(21, vec![false; 441]).is_none());
+    }
 
     #[test]
     fn reed_solomon_fixes_up_to_half_the_check_bytes() {

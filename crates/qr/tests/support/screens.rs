@@ -9,14 +9,14 @@ use image::{GrayImage, Luma};
 use qrcode::{EcLevel, QrCode};
 
 /// A tiny deterministic random number generator (xorshift64*).
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -26,33 +26,33 @@ impl Rng {
     }
 
     /// Uniform in `lo..hi` (hi exclusive, hi > lo).
-    pub fn range(&mut self, lo: u32, hi: u32) -> u32 {
+    pub(crate) fn range(&mut self, lo: u32, hi: u32) -> u32 {
         lo + (self.next_u64() % u64::from(hi - lo)) as u32
     }
 
-    pub fn chance(&mut self, percent: u32) -> bool {
+    pub(crate) fn chance(&mut self, percent: u32) -> bool {
         self.range(0, 100) < percent
     }
 }
 
 /// How one code is drawn.
 #[derive(Clone, Debug)]
-pub struct CodeSpec {
-    pub payload: String,
+pub(crate) struct CodeSpec {
+    pub(crate) payload: String,
     /// Pixels per module before scaling.
-    pub module: u32,
+    pub(crate) module: u32,
     /// HiDPI scale factor applied with bilinear resampling (1.0 = none).
-    pub scale: f32,
+    pub(crate) scale: f32,
     /// Quarter turns clockwise (0-3).
-    pub quarter_turns: u8,
+    pub(crate) quarter_turns: u8,
     /// Extra rotation in degrees (skew), applied with bilinear resampling.
-    pub skew_degrees: f32,
+    pub(crate) skew_degrees: f32,
     /// Light modules on dark (dark mode).
-    pub inverted: bool,
+    pub(crate) inverted: bool,
 }
 
 impl CodeSpec {
-    pub fn plain(payload: impl Into<String>, module: u32) -> Self {
+    pub(crate) fn plain(payload: impl Into<String>, module: u32) -> Self {
         CodeSpec {
             payload: payload.into(),
             module,
@@ -66,21 +66,21 @@ impl CodeSpec {
 
 /// A screenshot to generate: canvas size, look, and codes laid out row by row.
 #[derive(Clone, Debug)]
-pub struct Screen {
-    pub name: String,
-    pub width: u32,
-    pub height: u32,
-    pub dark_mode: bool,
+pub(crate) struct Screen {
+    pub(crate) name: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) dark_mode: bool,
     /// JPEG quality to round-trip through (None = lossless).
-    pub jpeg_quality: Option<u8>,
+    pub(crate) jpeg_quality: Option<u8>,
     /// Codes per row of the layout; the expected reading order is row by row.
-    pub rows: Vec<Vec<CodeSpec>>,
-    pub seed: u64,
+    pub(crate) rows: Vec<Vec<CodeSpec>>,
+    pub(crate) seed: u64,
 }
 
 impl Screen {
     /// Payloads in reading order.
-    pub fn expected(&self) -> Vec<String> {
+    pub(crate) fn expected(&self) -> Vec<String> {
         self.rows
             .iter()
             .flat_map(|r| r.iter().map(|c| c.payload.clone()))
@@ -89,7 +89,7 @@ impl Screen {
 }
 
 /// A random otpauth:// link, as a real authenticator QR code would hold.
-pub fn otpauth(rng: &mut Rng) -> String {
+pub(crate) fn otpauth(rng: &mut Rng) -> String {
     const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     const ISSUERS: &[&str] = &["Keygate", "GitHub", "ACME Corp", "Example", "Mail"];
     let secret: String = (0..32)
@@ -108,7 +108,7 @@ pub fn otpauth(rng: &mut Rng) -> String {
 
 /// The code's modules as a picture: dark 0 / light 255 (swapped when inverted), quiet zone of
 /// four modules, scaled, turned and skewed as the spec says.
-pub fn render_code(spec: &CodeSpec, light: u8, dark: u8) -> GrayImage {
+pub(crate) fn render_code(spec: &CodeSpec, light: u8, dark: u8) -> GrayImage {
     let code = QrCode::with_error_correction_level(spec.payload.as_bytes(), EcLevel::M)
         .expect("payload fits in a QR code");
     let (fg, bg) = if spec.inverted {
@@ -172,7 +172,7 @@ fn rotate_bilinear(img: &GrayImage, degrees: f32, fill: u8) -> GrayImage {
 
 /// Draws the screen: background, UI-like clutter (panels, buttons, lines of "text"), noise,
 /// then the codes in their layout cells, then the optional JPEG round trip.
-pub fn render(screen: &Screen) -> GrayImage {
+pub(crate) fn render(screen: &Screen) -> GrayImage {
     let mut rng = Rng::new(screen.seed);
     let (w, h) = (screen.width, screen.height);
     let (bg, panel, ink) = if screen.dark_mode {
@@ -265,12 +265,12 @@ fn fill(img: &mut GrayImage, x: u32, y: u32, w: u32, h: u32, v: u8) {
 
 /// Saves in the format the screen calls for (JPEG screens were already compressed in
 /// `render`; they are stored as PNG so the loss happens exactly once).
-pub fn save_png(img: &GrayImage, path: &std::path::Path) {
+pub(crate) fn save_png(img: &GrayImage, path: &std::path::Path) {
     img.save(path).expect("writing the screenshot");
 }
 
 /// A 10-account Google Authenticator export in one QR code (dense: version 15 or so).
-pub fn migration_export(rng: &mut Rng) -> String {
+pub(crate) fn migration_export(rng: &mut Rng) -> String {
     use keygate_otp::{Account, Algorithm, Kind, Secret};
     let accounts: Vec<Account> = (0..10)
         .map(|i| {
@@ -294,7 +294,7 @@ pub fn migration_export(rng: &mut Rng) -> String {
 }
 
 /// The screens the tests and the bench use.
-pub fn standard_screens() -> Vec<Screen> {
+pub(crate) fn standard_screens() -> Vec<Screen> {
     let mut rng = Rng::new(7);
     let url = |rng: &mut Rng| otpauth(rng);
     let dense = migration_export(&mut rng);
@@ -435,7 +435,7 @@ pub fn standard_screens() -> Vec<Screen> {
 /// The bench's screenshots: five per size (full HD, 4K, 8K), each with two to four codes of
 /// random module size (2-6 px), HiDPI scale, turn and skew; one in five in dark mode and one in
 /// five JPEG-compressed, like screenshots people actually scan.
-pub fn bench_screens() -> Vec<Screen> {
+pub(crate) fn bench_screens() -> Vec<Screen> {
     let mut rng = Rng::new(2024);
     let mut out = Vec::new();
     for (w, h, label) in [(1920, 1080, "fhd"), (3840, 2160, "4k"), (7680, 4320, "8k")] {
