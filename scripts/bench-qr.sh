@@ -1,180 +1,244 @@
 #!/usr/bin/env bash
-# QR decoding bench: keygate (`keygate scan FILE`), zbarimg (Debian zbar-tools) and zxing-cpp
-# (PyPI zxing-cpp) decode the same files in one run:
-#   (a) generated screenshots with QR codes at 1920x1080, 3840x2160 and 7680x4320
-#       (crates/qr/examples/gen_corpus.rs: HiDPI-scaled, turned, skewed, dark-mode and
-#       JPEG-compressed codes among UI clutter), and
-#   (b) the zxing-cpp blackbox samples in ../shared/qr-corpus (photos and scans).
-# Prints the decode rate per tool and set, the median time per image for each image size, and
-# the ratios keygate/zbarimg and keygate/zxing-cpp.
+# QR decoding bench, build or buy: keygate-qr, rxing (the Rust port of ZXing), keygate with rxing
+# as a fallback, zxing-cpp (PyPI zxing-cpp) and zbarimg (Debian zbar-tools) decode the same files
+# in one run:
+#   (a) generated screenshots (crates/qr/examples/gen_corpus.rs, tests/support/screens.rs): the
+#       bench screens at 1920x1080, 3840x2160 and 7680x4320, the screens of
+#       tests/generated_corpus.rs and its 64-screen HiDPI resampling matrix (HiDPI-scaled,
+#       turned, skewed, dark-mode and JPEG-compressed codes among UI clutter);
+#   (b) the zxing-cpp blackbox samples in ../shared/qr-corpus (photos and scans), scored as its
+#       README says (138 items);
+#   (c) the same samples turned 0, 90, 180 and 270 degrees (552 items; turned copies are
+#       lossless PNGs made with Pillow).
+# Prints one table with every tool side by side (decoded, rate, median time per image), each
+# tool's median time as a multiple of keygate's, and the items rxing reads that keygate misses.
 #
-# keygate and zbarimg are timed as whole processes (start, image load, decode), as a user runs
-# them; zxing-cpp is timed inside Python (image load with Pillow + decode), which spares it the
-# interpreter's start-up.
+# keygate, rxing and keygate+rxing run in crates/qr-bench (not a default member: rxing is only
+# built here) and zxing-cpp runs inside Python: each is timed in-process from reading the file to
+# the payloads (image load + decode). zbarimg is timed as a whole process (it has no library
+# here), which adds its start-up to every image.
 #
-# Needs: cargo, python3, zbarimg (apt-get install zbar-tools), and the Python packages
-# zxing-cpp and Pillow (pip install zxing-cpp pillow). A missing comparison tool is reported
-# and left out rather than failing the run.
+# Needs: cargo, python3 with Pillow and zxing-cpp (pip install zxing-cpp pillow), zbarimg
+# (apt-get install zbar-tools). A missing comparison tool is reported and left out.
 #
 # Environment: RUNS (timed runs per file, median taken; default 3), QR_CORPUS (default
-# ../shared/qr-corpus next to the repository), KEYGATE_BIN (a `keygate` binary to use).
+# ../shared/qr-corpus next to the repository), TOOLS (space-separated subset of
+# "keygate rxing keygate+rxing zxing-cpp zbarimg"; default all).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${QR_CORPUS:-$ROOT/../shared/qr-corpus}
 RUNS=${RUNS:-3}
+TOOLS=${TOOLS:-keygate rxing keygate+rxing zxing-cpp zbarimg}
 cd "$ROOT"
 
 TARGET=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 echo "building (release)..." >&2
-cargo build --release --quiet -p keygate-qr --example gen_corpus --example scan
-
-# Prefer the real CLI; fall back to the example with the same behaviour while it is not built.
-if [[ -n ${KEYGATE_BIN:-} ]]; then
-    KEYGATE=("$KEYGATE_BIN" scan)
-elif cargo build --release --quiet -p keygate-cli 2>/dev/null && [[ -x $TARGET/release/keygate ]]; then
-    KEYGATE=("$TARGET/release/keygate" scan)
-else
-    echo "note: keygate-cli did not build; using the keygate-qr scan example instead" >&2
-    KEYGATE=("$TARGET/release/examples/scan")
-fi
+cargo build --release --quiet -p keygate-qr --example gen_corpus
+cargo build --release --quiet -p keygate-qr-bench
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+echo "generating screenshots..." >&2
 "$TARGET/release/examples/gen_corpus" "$WORK/screens" >/dev/null
 
-python3 - "$WORK/screens" "$CORPUS" "$RUNS" "${KEYGATE[@]}" <<'PY'
-import os, shutil, statistics, subprocess, sys, time
+python3 - "$WORK" "$CORPUS" "$RUNS" "$TARGET/release/keygate-qr-bench" "$TOOLS" <<'PY'
+import json, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 
-screens, corpus, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-keygate = sys.argv[4:]
+work, corpus, runs, bench = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+wanted = sys.argv[5].split()
 
-tools = {"keygate": keygate}
-if shutil.which("zbarimg"):
-    tools["zbarimg"] = ["zbarimg", "--raw", "-q"]
-else:
-    print("note: zbarimg not found (apt-get install zbar-tools); left out", file=sys.stderr)
-try:
-    import zxingcpp
-    from PIL import Image
-    tools["zxing-cpp"] = None
-except ImportError:
-    print("note: zxing-cpp or Pillow missing (pip install zxing-cpp pillow); left out",
-          file=sys.stderr)
-
-def run_cli(cmd, path):
-    """Payload output (bytes) and seconds for one process run."""
-    start = time.perf_counter()
-    p = subprocess.run(cmd + [str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    return p.stdout, time.perf_counter() - start
-
-def run_zxing(path):
-    start = time.perf_counter()
+tools = [t for t in ("keygate", "rxing", "keygate+rxing") if t in wanted]
+if "zxing-cpp" in wanted:
     try:
-        with Image.open(path) as im:
-            results = zxingcpp.read_barcodes(im, formats=zxingcpp.BarcodeFormat.QRCode,
-                                             text_mode=zxingcpp.TextMode.Plain)
-        texts = [r.text.encode("utf-8", "surrogateescape") for r in results]
-    except Exception:
-        texts = []
-    return texts, time.perf_counter() - start
+        import zxingcpp
+        tools.append("zxing-cpp")
+    except ImportError:
+        print("note: zxing-cpp missing (pip install zxing-cpp); left out", file=sys.stderr)
+if "zbarimg" in wanted:
+    if shutil.which("zbarimg"):
+        tools.append("zbarimg")
+    else:
+        print("note: zbarimg not found (apt-get install zbar-tools); left out", file=sys.stderr)
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+    print("note: Pillow missing (pip install pillow); rotations left out", file=sys.stderr)
 
-def decode(tool, path):
-    """(list of payloads or raw output bytes, median seconds) over `runs` runs."""
-    times, out = [], None
-    for _ in range(runs):
-        if tools[tool] is None:
-            out, t = run_zxing(path)
-        else:
-            out, t = run_cli(tools[tool], path)
-        times.append(t)
-    return out, statistics.median(times)
+def strip(b):
+    return b[:-1] if b.endswith(b"\n") else b
 
-def found(out, expected):
-    """Whether `expected` (bytes) is one of the payloads in a tool's output."""
-    expected = expected[:-1] if expected.endswith(b"\n") else expected
-    if isinstance(out, list):
-        return any((t[:-1] if t.endswith(b"\n") else t) == expected for t in out)
-    # CLI tools print one payload per line; payloads may themselves contain line breaks.
-    return (b"\n" + expected + b"\n") in (b"\n" + out + (b"" if out.endswith(b"\n") else b"\n"))
-
-def payloads_of(out):
-    """A structured-append part's single payload (for joining the parts)."""
-    if isinstance(out, list):
-        return out[0] if len(out) == 1 else None
-    return out[:-1] if out.endswith(b"\n") else out
-
-rows = []  # (set, tool, decoded, total, [seconds per image])
-
-# (a) generated screenshots: every expected code counts.
-groups = {}
-for png in sorted(screens.glob("*.png")):
+# ---- the sets: name -> list of (item name, [images], [expected payloads, all required]) ----
+sets = {}
+screens = work / "screens"
+for png in sorted((screens / "bench").glob("*.png")):
     size = png.name.split("-")[0]
-    expected = [l.encode() for l in png.with_suffix(".txt").read_text().split("\n") if l]
-    groups.setdefault(size, []).append((png, expected))
-for size in sorted(groups, key=lambda s: int(s.split("x")[0])):
-    for tool in tools:
-        hit = total = 0
-        times = []
-        for png, expected in groups[size]:
-            out, t = decode(tool, png)
-            times.append(t)
-            total += len(expected)
-            hit += sum(found(out, e) for e in expected)
-        rows.append((f"screens {size}", tool, hit, total, times))
+    sets.setdefault(f"screens {size}", [])
+for sub, label in (("bench", None), ("tests", "screens tests"), ("hidpi", "screens hidpi")):
+    for png in sorted((screens / sub).glob("*.png")):
+        txt = png.parent / (png.name[:-4] + ".txt")
+        expected = [l.encode() for l in txt.read_text().split("\n") if l]
+        name = label or f"screens {png.name.split('-')[0]}"
+        # Every expected code is its own item.
+        for e in expected:
+            sets.setdefault(name, []).append((png.name, [png], [e]))
 
-# (b) zxing-cpp blackbox samples: an item counts when its expected text is among the payloads;
-# the structured-append parts NN-01..NN-04 count as one item when their payloads, joined in
-# file-name order, equal NN.txt.
-if corpus.is_dir():
+def corpus_items(root):
     items = []
-    for d in sorted(p for p in corpus.iterdir() if p.is_dir()):
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
         by_stem = {}
         for img in sorted(d.iterdir()):
             if img.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"):
                 continue
-            stem = img.stem
-            head, sep, tail = stem.partition("-")
-            key = head if sep and tail.isdigit() else stem
+            head, sep, tail = img.stem.partition("-")
+            key = head if sep and tail.isdigit() else img.stem
             by_stem.setdefault(key, []).append(img)
         for stem, imgs in by_stem.items():
             txt = d / f"{stem}.txt"
             if txt.exists():
-                items.append((imgs, txt.read_bytes()))
-    for tool in tools:
-        hit, times = 0, []
-        for imgs, expected in items:
-            outs = []
-            for img in imgs:
-                out, t = decode(tool, img)
-                outs.append(out)
-                times.append(t)
-            if len(imgs) == 1:
-                hit += found(outs[0], expected)
-            else:
-                parts = [payloads_of(o) for o in outs]
-                if all(p is not None for p in parts):
-                    joined = b"".join(parts)
-                    strip = lambda b: b[:-1] if b.endswith(b"\n") else b
-                    hit += strip(joined) == strip(expected)
-        rows.append(("zxing corpus", tool, hit, len(items), times))
-else:
-    print(f"note: {corpus} not found; the zxing corpus part is left out", file=sys.stderr)
+                items.append((f"{d.name}/{stem}", imgs, [txt.read_bytes()]))
+    return items
 
-print(f"QR decoding bench ({runs} timed runs per file, median; keygate = {' '.join(keygate)})")
+if corpus.is_dir():
+    items = corpus_items(corpus)
+    sets["zxing corpus"] = items
+    if Image is not None:
+        rot = work / "rotated"
+        turned = []
+        for name, imgs, expected in items:
+            turned.append((f"{name}@0", imgs, expected))
+            for angle, op in ((90, Image.Transpose.ROTATE_90), (180, Image.Transpose.ROTATE_180),
+                              (270, Image.Transpose.ROTATE_270)):
+                outs = []
+                for img in imgs:
+                    out = rot / str(angle) / img.parent.name / (img.name + ".png")
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    with Image.open(img) as im:
+                        if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
+                            im = im.convert("RGB")
+                        im.transpose(op).save(out)
+                    outs.append(out)
+                turned.append((f"{name}@{angle}", outs, expected))
+        sets["rotations 0/90/180/270"] = turned
+else:
+    print(f"note: {corpus} not found; the zxing corpus sets are left out", file=sys.stderr)
+
+paths = list(dict.fromkeys(str(p) for items in sets.values() for _, imgs, _ in items for p in imgs))
+
+# ---- decoding: tool -> path -> (payloads as bytes, median seconds) ----
+def run_bench(tool):
+    p = subprocess.run([bench, tool, str(runs)], input="\n".join(paths) + "\n",
+                       stdout=subprocess.PIPE, text=True, check=True)
+    out = {}
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        out[r["path"]] = ([s.encode("utf-8", "surrogateescape") for s in r["payloads"]], r["seconds"])
+    return out
+
+def run_zxing(path):
+    try:
+        with Image.open(path) as im:
+            results = zxingcpp.read_barcodes(im, formats=zxingcpp.BarcodeFormat.QRCode,
+                                             text_mode=zxingcpp.TextMode.Plain)
+        return [r.text.encode("utf-8", "surrogateescape") for r in results]
+    except Exception:
+        return []
+
+def run_zbar(path):
+    p = subprocess.run(["zbarimg", "--raw", "-q", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    return p.stdout
+
+def timed(fn, path):
+    times, out = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = fn(path)
+        times.append(time.perf_counter() - start)
+    return out, statistics.median(times)
+
+results = {}
+for tool in tools:
+    print(f"decoding with {tool} ({len(paths)} images x {runs} runs)...", file=sys.stderr)
+    if tool in ("keygate", "rxing", "keygate+rxing"):
+        results[tool] = run_bench(tool)
+    elif tool == "zxing-cpp":
+        results[tool] = {p: timed(run_zxing, p) for p in paths}
+    else:
+        results[tool] = {p: timed(run_zbar, p) for p in paths}
+
+def found(out, expected):
+    """Whether `expected` is one of the payloads (a list, or a CLI's lines)."""
+    expected = strip(expected)
+    if isinstance(out, list):
+        return any(strip(t) == expected for t in out)
+    # zbarimg prints one payload per line; payloads may themselves contain line breaks.
+    return (b"\n" + expected + b"\n") in (b"\n" + out + (b"" if out.endswith(b"\n") else b"\n"))
+
+def single(out):
+    """A structured-append part's one payload, for joining the parts."""
+    if isinstance(out, list):
+        return out[0] if len(out) == 1 else None
+    return strip(out)
+
+def item_hit(tool, imgs, expected):
+    outs = [results[tool][str(p)][0] for p in imgs]
+    if len(imgs) == 1:
+        return all(found(outs[0], e) for e in expected)
+    parts = [single(o) for o in outs]
+    return all(p is not None for p in parts) and strip(b"".join(parts)) == strip(expected[0])
+
+table = {}  # (set, tool) -> (hits, total, median seconds per image, missed names)
+for name, items in sets.items():
+    for tool in tools:
+        hits, missed = 0, []
+        for item, imgs, expected in items:
+            if item_hit(tool, imgs, expected):
+                hits += 1
+            else:
+                missed.append(item)
+        imgs = list(dict.fromkeys(str(p) for _, ps, _ in items for p in ps))
+        med = statistics.median(results[tool][p][1] for p in imgs)
+        table[(name, tool)] = (hits, len(items), med, missed)
+
+print(f"QR decoding bench: {runs} timed runs per image, median; time = median per image")
+print("(keygate, rxing, keygate+rxing, zxing-cpp: in-process load + decode; zbarimg: whole process)")
 print()
-print(f"{'set':<22} {'tool':<10} {'decoded':>11} {'rate':>7} {'median/image':>13}")
-for name, tool, hit, total, times in rows:
-    med = statistics.median(times) * 1000
-    print(f"{name:<22} {tool:<10} {hit:>5}/{total:<5} {100*hit/total:>6.1f}% {med:>10.1f} ms")
+w = 22
+print(f"{'set':<24}" + "".join(f"{t:>{w}}" for t in tools))
+for name in sets:
+    row = f"{name:<24}"
+    for tool in tools:
+        hits, total, med, _ = table[(name, tool)]
+        row += f"{f'{hits}/{total} {100*hits/total:.1f}% {med*1000:.1f}ms':>{w}}"
+    print(row)
 print()
-print("median time ratio (lower is faster for keygate):")
-for name in dict.fromkeys(r[0] for r in rows):
-    med = {tool: statistics.median(times) for n, tool, _, _, times in rows if n == name}
-    parts = [f"keygate/{other} = {med['keygate']/med[other]:.2f}"
-             for other in ("zbarimg", "zxing-cpp") if other in med]
-    print(f"  {name:<22} " + ", ".join(parts))
+if "keygate" in tools:
+    others = [t for t in tools if t != "keygate"]
+    print("decoded minus keygate's, and median time as a multiple of keygate's:")
+    print(f"{'set':<24}" + "".join(f"{t:>{w}}" for t in others))
+    for name in sets:
+        kh, _, kt, _ = table[(name, "keygate")]
+        row = f"{name:<24}"
+        for tool in others:
+            hits, _, med, _ = table[(name, tool)]
+            row += f"{f'{hits - kh:+d}  x{med / kt:.2f}':>{w}}"
+        print(row)
+    print()
+    for other in ("rxing", "zxing-cpp"):
+        if other not in tools:
+            continue
+        for name in sets:
+            kmiss = set(table[(name, "keygate")][3])
+            omiss = set(table[(name, other)][3])
+            gained = sorted(kmiss - omiss)
+            lost = sorted(omiss - kmiss)
+            if gained or lost:
+                print(f"{name}: {other} reads {len(gained)} that keygate misses"
+                      + (f" ({' '.join(gained[:12])}{' ...' if len(gained) > 12 else ''})" if gained else "")
+                      + f"; misses {len(lost)} that keygate reads")
 PY

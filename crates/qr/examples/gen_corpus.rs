@@ -1,11 +1,28 @@
-//! Writes the generated test screenshots (full HD, 4K, 8K with QR codes, see
-//! tests/support/screens.rs) as PNG files into a directory, with the expected payloads in
-//! `NAME.txt` (one per line, in reading order). Used by scripts/bench-qr.sh.
+//! Writes the generated test screenshots (see tests/support/screens.rs) as PNG files, with the
+//! expected payloads in `NAME.txt` (one per line, in reading order), into three folders of DIR:
+//! `bench/` (five screens each at full HD, 4K and 8K, named `WxH-NAME`), `tests/` (the screens
+//! of tests/generated_corpus.rs) and `hidpi/` (its HiDPI resampling matrix). Used by
+//! scripts/bench-qr.sh.
 //!
 //! Usage: gen_corpus DIR
 
 #[path = "../tests/support/screens.rs"]
 mod screens;
+
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, screen: &screens::Screen) {
+    let img = screens::render(screen);
+    // Names such as "m2-s1.25-t0" hold dots: append the extension, do not replace one.
+    let png = dir.join(format!("{name}.png"));
+    img.save(&png).expect("writing the image");
+    std::fs::write(
+        dir.join(format!("{name}.txt")),
+        screen.expected().join("\n"),
+    )
+    .expect("writing the expected payloads");
+    println!("{}", png.display());
+}
 
 fn main() {
     let Some(dir) = std::env::args().nth(1) else {
@@ -13,17 +30,16 @@ fn main() {
         std::process::exit(2);
     };
     let dir = std::path::PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).expect("creating the output directory");
-    for screen in screens::bench_screens() {
-        let img = screens::render(&screen);
-        let base = dir.join(format!(
-            "{}x{}-{}",
-            screen.width, screen.height, screen.name
-        ));
-        img.save(base.with_extension("png"))
-            .expect("writing the image");
-        std::fs::write(base.with_extension("txt"), screen.expected().join("\n"))
-            .expect("writing the expected payloads");
-        println!("{}", base.with_extension("png").display());
+    for (set, screens) in [
+        ("bench", screens::bench_screens()),
+        ("tests", screens::standard_screens()),
+        ("hidpi", screens::hidpi_matrix()),
+    ] {
+        let out = dir.join(set);
+        std::fs::create_dir_all(&out).expect("creating the output directory");
+        for screen in &screens {
+            let name = format!("{}x{}-{}", screen.width, screen.height, screen.name);
+            write(&out, &name, screen);
+        }
     }
 }

@@ -8,7 +8,7 @@
 mod screens;
 
 use keygate_qr::{decode_file, decode_image, encode_png, encode_svg, Error};
-use screens::{render, standard_screens, CodeSpec, Rng, Screen};
+use screens::{render, standard_screens, Rng, Screen};
 use std::path::PathBuf;
 
 /// A fresh directory for this test's files.
@@ -74,43 +74,19 @@ fn uhd_8k_screen() {
 /// 2- and 3-pixel modules, each on its own small screen.
 #[test]
 fn hidpi_resampling_matrix() {
-    let mut rng = Rng::new(99);
+    let screens = screens::hidpi_matrix();
     let mut failures = Vec::new();
-    let mut total = 0;
-    for module in [2u32, 3] {
-        for scale in [1.0f32, 1.25, 1.5, 1.75] {
-            for turns in 0..4u8 {
-                for inverted in [false, true] {
-                    let spec = CodeSpec {
-                        payload: screens::otpauth(&mut rng),
-                        module,
-                        scale,
-                        quarter_turns: turns,
-                        skew_degrees: 0.0,
-                        inverted,
-                    };
-                    let screen = Screen {
-                        name: format!("m{module}-s{scale}-t{turns}-i{inverted}"),
-                        width: 640,
-                        height: 480,
-                        dark_mode: inverted,
-                        jpeg_quality: if rng.chance(50) { Some(75) } else { None },
-                        rows: vec![vec![spec]],
-                        seed: rng.next_u64(),
-                    };
-                    total += 1;
-                    let got = decode_image(&image::DynamicImage::ImageLuma8(render(&screen)));
-                    if got != screen.expected() {
-                        failures.push(format!("{} (jpeg {:?})", screen.name, screen.jpeg_quality));
-                    }
-                }
-            }
+    for screen in &screens {
+        let got = decode_image(&image::DynamicImage::ImageLuma8(render(screen)));
+        if got != screen.expected() {
+            failures.push(format!("{} (jpeg {:?})", screen.name, screen.jpeg_quality));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} of {total} not decoded: {failures:?}",
-        failures.len()
+        "{} of {} not decoded: {failures:?}",
+        failures.len(),
+        screens.len()
     );
 }
 

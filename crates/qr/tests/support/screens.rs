@@ -293,7 +293,7 @@ pub(crate) fn migration_export(rng: &mut Rng) -> String {
     links.into_iter().next().unwrap()
 }
 
-/// The screens the tests and the bench use.
+/// The screens of the generated-corpus tests (also in the bench, as its "tests" set).
 pub(crate) fn standard_screens() -> Vec<Screen> {
     let mut rng = Rng::new(7);
     let url = |rng: &mut Rng| otpauth(rng);
@@ -469,6 +469,39 @@ pub(crate) fn bench_screens() -> Vec<Screen> {
                 rows: vec![specs[..split].to_vec(), specs[split..].to_vec()],
                 seed: rng.next_u64(),
             });
+        }
+    }
+    out
+}
+
+/// 64 small screens (640x480), one code each: every HiDPI factor (1, 1.25, 1.5, 1.75), quarter
+/// turn and polarity with 2- and 3-pixel modules, half of them JPEG-compressed at random.
+pub(crate) fn hidpi_matrix() -> Vec<Screen> {
+    let mut rng = Rng::new(99);
+    let mut out = Vec::new();
+    for module in [2u32, 3] {
+        for scale in [1.0f32, 1.25, 1.5, 1.75] {
+            for turns in 0..4u8 {
+                for inverted in [false, true] {
+                    let spec = CodeSpec {
+                        payload: otpauth(&mut rng),
+                        module,
+                        scale,
+                        quarter_turns: turns,
+                        skew_degrees: 0.0,
+                        inverted,
+                    };
+                    out.push(Screen {
+                        name: format!("m{module}-s{scale}-t{turns}-i{inverted}"),
+                        width: 640,
+                        height: 480,
+                        dark_mode: inverted,
+                        jpeg_quality: if rng.chance(50) { Some(75) } else { None },
+                        rows: vec![vec![spec]],
+                        seed: rng.next_u64(),
+                    });
+                }
+            }
         }
     }
     out
