@@ -6,17 +6,19 @@
 #       bench screens at 1920x1080, 3840x2160 and 7680x4320, the screens of
 #       tests/generated_corpus.rs and its 64-screen HiDPI resampling matrix (HiDPI-scaled,
 #       turned, skewed, dark-mode and JPEG-compressed codes among UI clutter);
-#   (b) the zxing-cpp blackbox samples in ../shared/qr-corpus (photos and scans), scored as its
+#   (b) screens without any code at those three sizes (nothing must be found; the slowest case);
+#   (c) the zxing-cpp blackbox samples in ../shared/qr-corpus (photos and scans), scored as its
 #       README says (138 items);
-#   (c) the same samples turned 0, 90, 180 and 270 degrees (552 items; turned copies are
+#   (d) the same samples turned 0, 90, 180 and 270 degrees (552 items; turned copies are
 #       lossless PNGs made with Pillow).
 # Prints one table with every tool side by side (decoded, rate, median time per image), each
 # tool's median time as a multiple of keygate's, and the items rxing reads that keygate misses.
 #
-# keygate, rxing and keygate+rxing run in crates/qr-bench (not a default member: rxing is only
-# built here) and zxing-cpp runs inside Python: each is timed in-process from reading the file to
-# the payloads (image load + decode). zbarimg is timed as a whole process (it has no library
-# here), which adds its start-up to every image.
+# keygate (the own detector alone), rxing (alone) and keygate+rxing (keygate-qr as it ships:
+# rxing only on the own detector's misses) run in crates/qr-bench, zxing-cpp inside Python;
+# each is timed in-process from reading the file to the payloads (image load + decode).
+# zbarimg is timed as a whole process (it has no library here), which adds its start-up to
+# every image.
 #
 # Needs: cargo, python3 with Pillow and zxing-cpp (pip install zxing-cpp pillow), zbarimg
 # (apt-get install zbar-tools). A missing comparison tool is reported and left out.
@@ -37,19 +39,25 @@ TARGET=$(cargo metadata --format-version 1 --no-deps |
 
 echo "building (release)..." >&2
 cargo build --release --quiet -p keygate-qr --example gen_corpus
-cargo build --release --quiet -p keygate-qr-bench
-
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# keygate-qr's own detector alone, and as it ships (rxing on the own detector's misses).
+cargo build --release --quiet -p keygate-qr-bench
+cp "$TARGET/release/keygate-qr-bench" "$WORK/bench-own"
+cargo build --release --quiet -p keygate-qr-bench --features fallback
+cp "$TARGET/release/keygate-qr-bench" "$WORK/bench-fallback"
 echo "generating screenshots..." >&2
 "$TARGET/release/examples/gen_corpus" "$WORK/screens" >/dev/null
 
-python3 - "$WORK" "$CORPUS" "$RUNS" "$TARGET/release/keygate-qr-bench" "$TOOLS" <<'PY'
+python3 - "$WORK" "$CORPUS" "$RUNS" "$TOOLS" <<'PY'
 import json, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 
-work, corpus, runs, bench = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-wanted = sys.argv[5].split()
+work, corpus, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+wanted = sys.argv[4].split()
+# tool -> (bench binary, its decoder)
+bench = {"keygate": (work / "bench-own", "keygate"), "rxing": (work / "bench-own", "rxing"),
+         "keygate+rxing": (work / "bench-fallback", "keygate")}
 
 tools = [t for t in ("keygate", "rxing", "keygate+rxing") if t in wanted]
 if "zxing-cpp" in wanted:
@@ -78,14 +86,17 @@ screens = work / "screens"
 for png in sorted((screens / "bench").glob("*.png")):
     size = png.name.split("-")[0]
     sets.setdefault(f"screens {size}", [])
-for sub, label in (("bench", None), ("tests", "screens tests"), ("hidpi", "screens hidpi")):
+for sub, label in (("bench", None), ("tests", "screens tests"), ("hidpi", "screens hidpi"),
+                   ("empty", None)):
     for png in sorted((screens / sub).glob("*.png")):
         txt = png.parent / (png.name[:-4] + ".txt")
         expected = [l.encode() for l in txt.read_text().split("\n") if l]
-        name = label or f"screens {png.name.split('-')[0]}"
-        # Every expected code is its own item.
-        for e in expected:
-            sets.setdefault(name, []).append((png.name, [png], [e]))
+        size = png.name.split("-")[0]
+        name = (f"no code {size}" if sub == "empty" else label) or f"screens {size}"
+        # Every expected code is its own item; a screen without code is one item, read
+        # correctly when nothing is reported.
+        for e in expected or [None]:
+            sets.setdefault(name, []).append((png.name, [png], [e] if e else []))
 
 def corpus_items(root):
     items = []
@@ -131,7 +142,8 @@ paths = list(dict.fromkeys(str(p) for items in sets.values() for _, imgs, _ in i
 
 # ---- decoding: tool -> path -> (payloads as bytes, median seconds) ----
 def run_bench(tool):
-    p = subprocess.run([bench, tool, str(runs)], input="\n".join(paths) + "\n",
+    binary, decoder = bench[tool]
+    p = subprocess.run([str(binary), decoder, str(runs)], input="\n".join(paths) + "\n",
                        stdout=subprocess.PIPE, text=True, check=True)
     out = {}
     for line in p.stdout.splitlines():
@@ -187,6 +199,8 @@ def single(out):
 
 def item_hit(tool, imgs, expected):
     outs = [results[tool][str(p)][0] for p in imgs]
+    if not expected:
+        return all(len(o) == 0 for o in outs)
     if len(imgs) == 1:
         return all(found(outs[0], e) for e in expected)
     parts = [single(o) for o in outs]
@@ -217,6 +231,13 @@ for name in sets:
         row += f"{f'{hits}/{total} {100*hits/total:.1f}% {med*1000:.1f}ms':>{w}}"
     print(row)
 print()
+if "rotations 0/90/180/270" in sets:
+    print("rotations by angle:", "; ".join(
+        f"{tool} " + " ".join(
+            f"{a}:{sum(1 for n in table[('rotations 0/90/180/270', tool)][3] if n.endswith(f'@{a}'))}"
+            for a in (0, 90, 180, 270)) + " missed"
+        for tool in tools))
+    print()
 if "keygate" in tools:
     others = [t for t in tools if t != "keygate"]
     print("decoded minus keygate's, and median time as a multiple of keygate's:")

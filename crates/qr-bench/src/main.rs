@@ -2,9 +2,9 @@
 //! `RUNS` times with one decoder and prints one JSON line per file:
 //! `{"path": ..., "payloads": [...], "seconds": median}`.
 //!
-//! Decoders: `keygate` (keygate_qr::decode_file), `rxing` (ZXing's multi-code reader, QR only,
-//! "try harder" and inverted codes on), `keygate+rxing` (keygate, then rxing only when keygate
-//! found nothing). Each run is timed in-process from reading the file to the payloads, with the
+//! Decoders: `keygate` (`keygate_qr::decode_file`: the own detector alone when this binary is
+//! built plain, with rxing on its misses when built with `--features fallback`) and `rxing`
+//! (ZXing's multi-code reader, QR only, "try harder" and inverted codes on). Each run is timed in-process from reading the file to the payloads, with the
 //! same image loader for all, so the times compare decoders, not process start-up. An rxing
 //! panic counts as "nothing found" and is reported on standard error.
 
@@ -41,25 +41,12 @@ fn rxing_decode(img: &image::GrayImage) -> Result<Vec<String>, String> {
     }
 }
 
-fn load(path: &Path) -> Option<image::GrayImage> {
-    image::open(path).ok().map(|img| img.into_luma8())
-}
-
 fn decode(decoder: &str, path: &Path) -> Result<Vec<String>, String> {
     match decoder {
         "keygate" => Ok(keygate_qr::decode_file(path).unwrap_or_default()),
-        "rxing" => load(path).map_or(Ok(Vec::new()), |img| rxing_decode(&img)),
-        "keygate+rxing" => {
-            let Some(img) = load(path) else {
-                return Ok(Vec::new());
-            };
-            let found = keygate_qr::decode_luma(&img);
-            if found.is_empty() {
-                rxing_decode(&img)
-            } else {
-                Ok(found)
-            }
-        }
+        "rxing" => image::open(path)
+            .ok()
+            .map_or(Ok(Vec::new()), |img| rxing_decode(&img.into_luma8())),
         other => Err(format!("unknown decoder {other}")),
     }
 }
@@ -70,7 +57,7 @@ fn main() {
         args.first(),
         args.get(1).and_then(|r| r.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: keygate-qr-bench keygate|rxing|keygate+rxing RUNS < paths");
+        eprintln!("usage: keygate-qr-bench keygate|rxing RUNS < paths");
         std::process::exit(2);
     };
     let runs = runs.max(1);

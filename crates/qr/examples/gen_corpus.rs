@@ -1,7 +1,8 @@
 //! Writes the generated test screenshots (see tests/support/screens.rs) as PNG files, with the
 //! expected payloads in `NAME.txt` (one per line, in reading order), into three folders of DIR:
 //! `bench/` (five screens each at full HD, 4K and 8K, named `WxH-NAME`), `tests/` (the screens
-//! of tests/generated_corpus.rs) and `hidpi/` (its HiDPI resampling matrix). Used by
+//! of tests/generated_corpus.rs), `hidpi/` (its HiDPI resampling matrix) and `empty/` (screens
+//! without a code, where a decoder spends the most and must find nothing). Used by
 //! scripts/bench-qr.sh.
 //!
 //! Usage: gen_corpus DIR
@@ -34,6 +35,7 @@ fn main() {
         ("bench", screens::bench_screens()),
         ("tests", screens::standard_screens()),
         ("hidpi", screens::hidpi_matrix()),
+        ("empty", screens::empty_screens()),
     ] {
         let out = dir.join(set);
         std::fs::create_dir_all(&out).expect("creating the output directory");

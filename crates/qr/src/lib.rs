@@ -11,6 +11,8 @@ pub mod capture;
 mod detect;
 mod encode;
 mod error;
+#[cfg(feature = "rxing")]
+mod fallback;
 mod finder;
 mod geometry;
 mod payload;
@@ -93,6 +95,12 @@ pub fn decode_image(img: &DynamicImage) -> Vec<String> {
 /// Every QR payload in a greyscale image, in reading order (top to bottom, left to right).
 pub fn decode_luma(img: &GrayImage) -> Vec<String> {
     let found = pipeline::reading_order(pipeline::dedup(pipeline::scan(img)));
+    #[cfg(feature = "rxing")]
+    let found = if found.is_empty() {
+        pipeline::reading_order(fallback::scan(img))
+    } else {
+        found
+    };
     found
         .iter()
         .map(|d| text::payload_to_string(&d.payload))

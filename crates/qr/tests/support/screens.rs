@@ -506,3 +506,23 @@ pub(crate) fn hidpi_matrix() -> Vec<Screen> {
     }
     out
 }
+
+/// Screens with UI clutter and no code at full HD, 4K and 8K, light and dark: the worst case for
+/// time (every pass runs and finds nothing) and a check for false positives.
+pub(crate) fn empty_screens() -> Vec<Screen> {
+    let mut out = Vec::new();
+    for (w, h, label) in [(1920, 1080, "fhd"), (3840, 2160, "4k"), (7680, 4320, "8k")] {
+        for dark_mode in [false, true] {
+            out.push(Screen {
+                name: format!("{label}-{}", if dark_mode { "dark" } else { "light" }),
+                width: w,
+                height: h,
+                dark_mode,
+                jpeg_quality: None,
+                rows: vec![],
+                seed: u64::from(w) + u64::from(dark_mode),
+            });
+        }
+    }
+    out
+}
