@@ -5,9 +5,6 @@ use crate::Error;
 use image::{ImageEncoder, Luma};
 use qrcode::{EcLevel, QrCode};
 
-/// The most bytes one code holds at level M (version 40, byte mode).
-pub(crate) const MAX_BYTES: usize = 2331;
-
 /// The largest module size `encode_png` draws, which keeps the picture far below the decoder's
 /// size limit.
 pub(crate) const MAX_MODULE_PX: u32 = 64;
@@ -61,6 +58,7 @@ pub(crate) fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MAX_TEXT_BYTES;
 
     #[test]
     fn png_has_a_quiet_zone_of_four_modules() {
@@ -84,9 +82,9 @@ mod tests {
         let err = encode_png(&"x".repeat(3000), 2).unwrap_err();
         assert!(matches!(err, Error::TextTooLong { len: 3000 }));
         assert!(err.to_string().contains("too long"), "{err}");
-        assert!(encode_svg(&"x".repeat(MAX_BYTES)).is_ok());
+        assert!(encode_svg(&"x".repeat(MAX_TEXT_BYTES)).is_ok());
         assert!(matches!(
-            encode_svg(&"x".repeat(MAX_BYTES + 1)),
+            encode_svg(&"x".repeat(MAX_TEXT_BYTES + 1)),
             Err(Error::TextTooLong { .. })
         ));
     }

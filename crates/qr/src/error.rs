@@ -45,7 +45,7 @@ pub enum Error {
     #[error(
         "the text is {len} bytes long, too long for one QR code at error-correction level M \
          (at most {max} bytes)",
-        max = crate::encode::MAX_BYTES
+        max = crate::MAX_TEXT_BYTES
     )]
     TextTooLong {
         /// The text's length in bytes.

@@ -79,6 +79,10 @@ use std::path::Path;
 /// The largest width or height, in pixels, of an image that [`decode_file`] accepts.
 pub const MAX_DIMENSION: u32 = 16384;
 
+/// The most bytes one code holds at level M (version 40, byte mode). Here rather than in
+/// `encode` so that `error`, which names it, does not depend on `encode`, which uses `error`.
+const MAX_TEXT_BYTES: usize = 2331;
+
 /// Every QR payload in an image file (PNG, JPEG, WebP, BMP, GIF first frame), in reading order.
 pub fn decode_file(path: &Path) -> Result<Vec<String>, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
