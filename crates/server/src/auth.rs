@@ -24,7 +24,9 @@ use crate::store::{Device, DeviceKind, NewSession, Session, Tx, User};
 use crate::validate;
 
 /// Where the client goes after the password step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Next {
     /// Enter a code from a confirmed device.

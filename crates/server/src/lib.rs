@@ -11,6 +11,7 @@
 //! The OTP logic itself is `keygate_otp`'s; this crate stores its state and applies it.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod config;
 pub mod crypto;

@@ -24,24 +24,7 @@ pub const PAGE_SIZE: i64 = 25;
 pub const BACKUP_CODES: usize = 10;
 
 /// A new user as an administrator or the command line describes it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct CreateUser {
-    /// Username.
-    pub username: String,
-    /// Email.
-    pub email: String,
-    /// Initial password.
-    pub password: Zeroizing<String>,
-    /// Display name.
-    #[serde(default)]
-    pub display_name: String,
-    /// Staff flag.
-    #[serde(default)]
-    pub is_staff: bool,
-    /// Superuser flag (implies staff).
-    #[serde(default)]
-    pub is_superuser: bool,
-}
+pub type CreateUser = crate::api::CreateUserRequest;
 
 /// A device as clients see it (no secret, no state).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

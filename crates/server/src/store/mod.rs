@@ -92,7 +92,7 @@ pub struct UserChanges {
 }
 
 /// The kinds of second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     /// Authenticator app, time-based.
