@@ -4,11 +4,13 @@
 use tauri::State;
 use zeroize::Zeroizing;
 
-use crate::app::{self, AddedView};
-use crate::console::{
-    self, AuditPage, AuditQuery, BackupCodes, Console, ConsoleStatus, Device, DeviceKind,
-    NewDeviceView, NewUser, Reset2fa, Session, Setup, User, UserPage,
+use keygate_server::api::{
+    AuditPage, AuditQuery, BackupCodes, CreateUserRequest, Device, DeviceKind, Next, SessionEntry,
+    TwoFactorReset, User, UserPage,
 };
+
+use crate::app::{self, AddedView};
+use crate::console::{self, Console, ConsoleStatus, NewDeviceView, Setup};
 use crate::error::DesktopError;
 use crate::AppState;
 
@@ -81,7 +83,7 @@ pub(crate) async fn console_login(
     console: State<'_, ConsoleState>,
     username: String,
     password: String,
-) -> Result<String, DesktopError> {
+) -> Result<Next, DesktopError> {
     let password = Zeroizing::new(password);
     console.0.lock().await.login(&username, password).await
 }
@@ -90,7 +92,7 @@ pub(crate) async fn console_login(
 pub(crate) async fn console_verify(
     console: State<'_, ConsoleState>,
     token: String,
-) -> Result<String, DesktopError> {
+) -> Result<Next, DesktopError> {
     let token = Zeroizing::new(token);
     console.0.lock().await.verify_code(&token).await
 }
@@ -122,7 +124,7 @@ pub(crate) async fn console_setup_add(
 pub(crate) async fn console_confirm_setup(
     console: State<'_, ConsoleState>,
     token: String,
-) -> Result<String, DesktopError> {
+) -> Result<Next, DesktopError> {
     let token = Zeroizing::new(token);
     console.0.lock().await.confirm_setup(&token).await
 }
@@ -146,7 +148,7 @@ pub(crate) async fn console_list_users(
 #[tauri::command(rename_all = "snake_case")]
 pub(crate) async fn console_create_user(
     console: State<'_, ConsoleState>,
-    user: NewUser,
+    user: CreateUserRequest,
 ) -> Result<User, DesktopError> {
     console.0.lock().await.create_user(&user).await
 }
@@ -169,7 +171,7 @@ pub(crate) async fn console_set_user_active(
 pub(crate) async fn console_reset_2fa(
     console: State<'_, ConsoleState>,
     user_id: i64,
-) -> Result<Reset2fa, DesktopError> {
+) -> Result<TwoFactorReset, DesktopError> {
     console.0.lock().await.reset_2fa(user_id).await
 }
 
@@ -195,7 +197,7 @@ pub(crate) async fn console_add_device(
         .await
         .add_device(user_id, kind, &name)
         .await?;
-    Ok(added.for_webview())
+    Ok(console::for_webview(added))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -233,7 +235,7 @@ pub(crate) async fn console_regenerate_codes(
 pub(crate) async fn console_list_sessions(
     console: State<'_, ConsoleState>,
     user_id: i64,
-) -> Result<Vec<Session>, DesktopError> {
+) -> Result<Vec<SessionEntry>, DesktopError> {
     console.0.lock().await.list_sessions(user_id).await
 }
 

@@ -11,9 +11,10 @@ use std::path::Path;
 
 use common::{Secrets, TestStore};
 use keygate_desktop::app::Desktop;
-use keygate_desktop::console::{self, AuditQuery, Console, DeviceKind, NewUser};
+use keygate_desktop::console::{self, Console};
 use keygate_desktop::error::DesktopError;
 use keygate_otp::unix_now;
+use keygate_server::api::{AuditQuery, CreateUserRequest, DeviceKind, Next};
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -104,7 +105,7 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
         .login("root", Zeroizing::new(PASSWORD.into()))
         .await
         .unwrap();
-    assert_eq!(next, "setup");
+    assert_eq!(next, Next::Setup);
     let setup = console.begin_setup().await.unwrap();
     assert!(setup.qr_svg.contains("<svg"), "{}", setup.qr_svg);
     // What console_setup_add adds: the link the server sent, kept on the Rust side.
@@ -125,16 +126,17 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
         assert_eq!(throttled.retry_after(), Some(1));
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
-    assert_eq!(console.confirm_setup(&own).await.unwrap(), "done");
+    assert_eq!(console.confirm_setup(&own).await.unwrap(), Next::Done);
     let status = console.status().await.unwrap();
     assert_eq!(status.user.as_ref().unwrap().username, "root");
 
     // Users: create, search, deactivate.
     let alice = console
-        .create_user(&NewUser {
+        .create_user(&CreateUserRequest {
             username: "alice".into(),
             email: "alice@example.com".into(),
             password: Zeroizing::new(PASSWORD.into()),
+            display_name: String::new(),
             is_staff: false,
             is_superuser: false,
         })
@@ -143,7 +145,7 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
     assert_eq!((alice.username.as_str(), alice.is_active), ("alice", true));
     let found = console.list_users("ali", 1).await.unwrap();
     assert_eq!(found.total, 1);
-    assert_eq!(found.users, [alice.clone()]);
+    assert_eq!(found.users, std::slice::from_ref(&alice));
     assert_eq!(console.list_users("", 1).await.unwrap().total, 2);
 
     // A TOTP device for alice: unconfirmed until a code from it is entered.
@@ -151,13 +153,17 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
         .add_device(alice.id, DeviceKind::Totp, "phone")
         .await
         .unwrap();
-    let device_uri = added.otpauth_uri.clone().expect("a TOTP device has a link");
+    let device_uri = added
+        .otpauth_uri
+        .as_deref()
+        .expect("a TOTP device has a link")
+        .to_string();
     assert!(added.qr_svg.as_deref().unwrap().contains("<svg"));
     assert_eq!(added.backup_codes, None);
     let device = added.device;
     assert_eq!((device.kind, device.confirmed), (DeviceKind::Totp, false));
     let listed = console.list_devices(alice.id).await.unwrap();
-    assert_eq!(listed, [device.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&device));
     let wrong = console.confirm_device(device.id, "000000").await;
     if code_of(&device_uri) != "000000" {
         assert_eq!(server_code(&wrong.unwrap_err()), "invalid_code");
@@ -178,6 +184,7 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
         .await
         .unwrap();
     assert!(backup.otpauth_uri.is_none() && backup.qr_svg.is_none());
+    assert_eq!(backup.id, backup.device.id);
     let old_codes = backup.backup_codes.unwrap();
     assert_eq!(old_codes.len(), 10);
     let codes = console
@@ -204,12 +211,12 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
     // Sessions and audit.
     let sessions = console.list_sessions(root_id).await.unwrap();
     assert!(
-        sessions.iter().any(|s| s.current && s.verified),
+        sessions.iter().any(|s| s.current && s.session.verified),
         "{sessions:?}"
     );
     let audit = console
         .audit(&AuditQuery {
-            action: "user.created".into(),
+            action: Some("user.created".into()),
             ..AuditQuery::default()
         })
         .await
@@ -229,14 +236,14 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
             .login("root", Zeroizing::new(PASSWORD.into()))
             .await
             .unwrap(),
-        "otp"
+        Next::Otp
     );
     assert_eq!(
         server_code(&console.verify_code("12345678").await.unwrap_err()),
         "invalid_code"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(console.verify_code(&codes[0]).await.unwrap(), "done");
+    assert_eq!(console.verify_code(&codes[0]).await.unwrap(), Next::Done);
     assert!(console.status().await.unwrap().user.is_some());
 
     // Revoking the own session signs out.
@@ -247,7 +254,7 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secre
         .into_iter()
         .find(|s| s.current)
         .unwrap();
-    console.revoke_session(current.id).await.unwrap();
+    console.revoke_session(current.session.id).await.unwrap();
     assert!(console.status().await.unwrap().user.is_none());
 
     console.disconnect().await;
@@ -338,7 +345,7 @@ async fn the_embedded_server_keeps_its_key_across_restarts(secrets: Secrets) {
         .add_device(root_id, DeviceKind::Static, "backup codes")
         .await
         .unwrap();
-    let backup_code = backup.backup_codes.unwrap()[0].clone();
+    let backup_code = backup.backup_codes.unwrap()[0].to_string();
     console.disconnect().await;
 
     // Same data directory, same vault, same key: backup codes are MACed with a key derived
@@ -359,9 +366,9 @@ async fn the_embedded_server_keeps_its_key_across_restarts(secrets: Secrets) {
             .login("root", Zeroizing::new(PASSWORD.into()))
             .await
             .unwrap(),
-        "otp"
+        Next::Otp
     );
-    assert_eq!(console.verify_code(&backup_code).await.unwrap(), "done");
+    assert_eq!(console.verify_code(&backup_code).await.unwrap(), Next::Done);
     assert!(app.vault().doctor(false).unwrap().is_healthy());
     console.disconnect().await;
 }

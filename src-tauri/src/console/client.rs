@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::wire::{CsrfToken, ErrorBody};
 use crate::error::DesktopError;
+use keygate_server::api::{CsrfToken, ErrorBody};
 
 /// How the client decides to trust the server's certificate.
 #[derive(Debug, Clone)]
@@ -137,7 +137,8 @@ fn tls_config(trust: &Trust) -> Result<rustls::ClientConfig, DesktopError> {
 }
 
 /// An HTTPS client of one Keygate server's JSON API: keeps the session cookie and the CSRF token
-/// that goes with it. Every request and answer body is one of the typed structs of [`super::wire`].
+/// that goes with it. Every request and answer body is one of the server's own typed structs
+/// ([`keygate_server::api`]).
 pub(crate) struct ServerClient {
     base: Url,
     http: reqwest::Client,

@@ -5,10 +5,14 @@
 //! only carries requests and keeps the session cookie.
 
 mod client;
-mod wire;
 
 use std::path::{Path, PathBuf};
 
+use keygate_server::api::{
+    AddDeviceRequest, AuditPage, AuditQuery, BackupCodes, CodeRequest, CreateUserRequest, Device,
+    DeviceCreated, DeviceKind, Enrollment, LoginRequest, Me, Next, SessionEntry, SignInStep,
+    TwoFactorReset, UpdateUserRequest, User, UserPage,
+};
 use keygate_server::crypto::MasterKey;
 use keygate_server::{KeySource, Running, ServeConfig, TlsMode};
 use reqwest::Method;
@@ -17,11 +21,6 @@ use zeroize::Zeroizing;
 
 use self::client::ServerClient;
 pub use self::client::{parse_fingerprint, Trust};
-pub use self::wire::{
-    AuditEntry, AuditPage, AuditQuery, BackupCodes, Device, DeviceKind, NewUser, Reset2fa, Session,
-    User, UserPage,
-};
-use self::wire::{LoginRequest, Me, NewDevice, NewSession, SetupAnswer, TokenRequest, UserPatch};
 use crate::app::AccountView;
 use crate::error::DesktopError;
 
@@ -190,7 +189,7 @@ impl Console {
             DesktopError::Console("only the embedded server's first admin is created here".into())
         })?;
         let db = embedded.db.clone();
-        let request = keygate_server::manage::CreateUser {
+        let request = CreateUserRequest {
             username: username.trim().to_string(),
             email: email.trim().to_string(),
             password,
@@ -212,19 +211,19 @@ impl Console {
         .map_err(|e| DesktopError::Console(e.to_string()))?
     }
 
-    /// Step one: the password. Returns the next step: `otp` (enter a code) or `setup` (enrol a
-    /// first device).
+    /// Step one: the password. Returns the next step: a code ([`Next::Otp`]) or the enrolment
+    /// of a first device ([`Next::Setup`]).
     pub async fn login(
         &mut self,
         username: &str,
         password: Zeroizing<String>,
-    ) -> Result<String, DesktopError> {
+    ) -> Result<Next, DesktopError> {
         let client = self.client()?;
         let body = LoginRequest {
-            username: username.trim(),
-            password: password.as_str(),
+            username: username.trim().to_string(),
+            password,
         };
-        let answer: NewSession = client
+        let answer = client
             .send(Method::POST, "/api/v1/auth/login", Some(&body))
             .await?;
         let next = take_new_session(client, answer);
@@ -232,14 +231,11 @@ impl Console {
         Ok(next)
     }
 
-    /// Step two: a code from the user's device. Returns `done`.
-    pub async fn verify_code(&self, token: &str) -> Result<String, DesktopError> {
+    /// Step two: a code from the user's device. Returns [`Next::Done`].
+    pub async fn verify_code(&self, token: &str) -> Result<Next, DesktopError> {
         let client = self.client()?;
-        let body = TokenRequest {
-            token: token.trim(),
-        };
         let answer = client
-            .send(Method::POST, "/api/v1/auth/otp", Some(&body))
+            .send(Method::POST, "/api/v1/auth/otp", Some(&code(token)))
             .await?;
         Ok(take_new_session(client, answer))
     }
@@ -247,7 +243,7 @@ impl Console {
     /// Step two for a user without a device: a new TOTP device to enrol. Its otpauth link stays
     /// here (see [`Self::enrolment_link`]); the answer carries only its QR picture.
     pub async fn begin_setup(&mut self) -> Result<Setup, DesktopError> {
-        let answer: SetupAnswer = self
+        let answer: Enrollment = self
             .client()?
             .send::<(), _>(Method::POST, "/api/v1/auth/setup", None)
             .await?;
@@ -267,14 +263,15 @@ impl Console {
         self.enrolment.as_deref().map(String::as_str)
     }
 
-    /// Confirms the enrolled device with its first code. Returns `done`.
-    pub async fn confirm_setup(&self, token: &str) -> Result<String, DesktopError> {
+    /// Confirms the enrolled device with its first code. Returns [`Next::Done`].
+    pub async fn confirm_setup(&self, token: &str) -> Result<Next, DesktopError> {
         let client = self.client()?;
-        let body = TokenRequest {
-            token: token.trim(),
-        };
         let answer = client
-            .send(Method::POST, "/api/v1/auth/setup/confirm", Some(&body))
+            .send(
+                Method::POST,
+                "/api/v1/auth/setup/confirm",
+                Some(&code(token)),
+            )
             .await?;
         Ok(take_new_session(client, answer))
     }
@@ -302,7 +299,7 @@ impl Console {
     }
 
     /// Creates a user.
-    pub async fn create_user(&self, user: &NewUser) -> Result<User, DesktopError> {
+    pub async fn create_user(&self, user: &CreateUserRequest) -> Result<User, DesktopError> {
         self.client()?
             .send(Method::POST, "/api/v1/users", Some(user))
             .await
@@ -310,8 +307,9 @@ impl Console {
 
     /// Activates or deactivates a user.
     pub async fn set_user_active(&self, user_id: i64, active: bool) -> Result<User, DesktopError> {
-        let patch = UserPatch {
+        let patch = UpdateUserRequest {
             is_active: Some(active),
+            ..UpdateUserRequest::default()
         };
         self.client()?
             .send(
@@ -323,7 +321,7 @@ impl Console {
     }
 
     /// Removes every device of a user and ends their sessions.
-    pub async fn reset_2fa(&self, user_id: i64) -> Result<Reset2fa, DesktopError> {
+    pub async fn reset_2fa(&self, user_id: i64) -> Result<TwoFactorReset, DesktopError> {
         self.client()?
             .send::<(), _>(
                 Method::POST,
@@ -341,31 +339,25 @@ impl Console {
     }
 
     /// Adds a device to a user: unconfirmed (TOTP, HOTP, email) until a code from it is
-    /// entered, or a set of backup codes.
+    /// entered, or a set of backup codes. The answer holds the device's secret (its otpauth
+    /// link): the webview gets [`for_webview`] of it.
     pub async fn add_device(
         &self,
         user_id: i64,
         kind: DeviceKind,
         name: &str,
-    ) -> Result<AddedDevice, DesktopError> {
-        let body = NewDevice {
+    ) -> Result<DeviceCreated, DesktopError> {
+        let body = AddDeviceRequest {
             kind,
-            name: name.trim(),
+            name: name.trim().to_string(),
         };
-        let created: wire::DeviceCreated = self
-            .client()?
+        self.client()?
             .send(
                 Method::POST,
                 &format!("/api/v1/users/{user_id}/devices"),
                 Some(&body),
             )
-            .await?;
-        Ok(AddedDevice {
-            device: created.device,
-            otpauth_uri: created.otpauth_uri,
-            qr_svg: created.qr_svg,
-            backup_codes: created.backup_codes,
-        })
+            .await
     }
 
     /// Confirms a new device with a code from it.
@@ -374,14 +366,11 @@ impl Console {
         device_id: i64,
         token: &str,
     ) -> Result<Device, DesktopError> {
-        let body = TokenRequest {
-            token: token.trim(),
-        };
         self.client()?
             .send(
                 Method::POST,
                 &format!("/api/v1/devices/{device_id}/confirm"),
-                Some(&body),
+                Some(&code(token)),
             )
             .await
     }
@@ -408,8 +397,8 @@ impl Console {
             .await
     }
 
-    /// A user's sessions.
-    pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<Session>, DesktopError> {
+    /// A user's sessions, each marked whether it is this client's.
+    pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<SessionEntry>, DesktopError> {
         self.client()?
             .get(&format!("/api/v1/users/{user_id}/sessions"), &[])
             .await
@@ -426,16 +415,16 @@ impl Console {
             .await
     }
 
-    /// One page of the audit log, filtered.
+    /// One page of the audit log, filtered (a blank filter matches everything).
     pub async fn audit(&self, filter: &AuditQuery) -> Result<AuditPage, DesktopError> {
-        let mut query = vec![("page", filter.page.max(1).to_string())];
+        let mut query = vec![("page", filter.page.unwrap_or(1).max(1).to_string())];
         for (name, value) in [
             ("actor", &filter.actor),
             ("action", &filter.action),
             ("target", &filter.target),
         ] {
-            if !value.trim().is_empty() {
-                query.push((name, value.trim().to_string()));
+            if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                query.push((name, value.to_string()));
             }
         }
         self.client()?.get("/api/v1/audit", &query).await
@@ -451,9 +440,16 @@ impl Console {
 }
 
 /// A rotated session's answer: keep its CSRF token, return its next step.
-fn take_new_session(client: &ServerClient, answer: NewSession) -> String {
+fn take_new_session(client: &ServerClient, answer: SignInStep) -> Next {
     client.set_csrf(Some(answer.csrf_token));
     answer.next
+}
+
+/// A code as the API takes it, without the spaces around it.
+fn code(token: &str) -> CodeRequest {
+    CodeRequest {
+        token: Zeroizing::new(token.trim().to_string()),
+    }
 }
 
 /// A first device to enrol at sign-in, as the webview sees it: its QR picture only.
@@ -465,19 +461,6 @@ pub struct Setup {
     pub qr_svg: String,
 }
 
-/// A device just added to a user, with what is shown once.
-#[derive(Debug)]
-pub struct AddedDevice {
-    /// The device.
-    pub device: Device,
-    /// TOTP and HOTP: the otpauth link, which holds the device's secret.
-    pub otpauth_uri: Option<Zeroizing<String>>,
-    /// TOTP and HOTP: the link as an SVG QR code.
-    pub qr_svg: Option<String>,
-    /// Backup codes: the codes.
-    pub backup_codes: Option<Vec<String>>,
-}
-
 /// A new device as the webview sees it: the QR picture a person scans, never the otpauth link
 /// in text form.
 #[derive(Debug, Clone, Serialize)]
@@ -487,17 +470,15 @@ pub struct NewDeviceView {
     /// TOTP and HOTP: the QR code to scan.
     pub qr_svg: Option<String>,
     /// Backup codes: the codes, shown once.
-    pub backup_codes: Option<Vec<String>>,
+    pub backup_codes: Option<Vec<Zeroizing<String>>>,
 }
 
-impl AddedDevice {
-    /// What the webview may see of it.
-    pub fn for_webview(self) -> NewDeviceView {
-        NewDeviceView {
-            device: self.device,
-            qr_svg: self.qr_svg,
-            backup_codes: self.backup_codes,
-        }
+/// What the webview may see of a device just added.
+pub fn for_webview(created: DeviceCreated) -> NewDeviceView {
+    NewDeviceView {
+        device: created.device,
+        qr_svg: created.qr_svg,
+        backup_codes: created.backup_codes,
     }
 }
 
@@ -548,28 +529,25 @@ pub fn master_key_from(secret: &keygate_otp::Secret) -> Result<MasterKey, Deskto
 mod tests {
     use super::*;
 
-    fn device(kind: DeviceKind) -> Device {
-        Device {
-            id: 3,
-            user_id: 1,
-            kind,
-            name: "phone".into(),
-            confirmed: false,
-            created_at: 0,
-            last_used_at: None,
-            remaining_codes: None,
-        }
-    }
-
     #[test]
     fn the_webview_gets_no_otpauth_link() {
-        let added = AddedDevice {
-            device: device(DeviceKind::Totp),
+        let created = DeviceCreated {
+            id: 3,
+            device: Device {
+                id: 3,
+                user_id: 1,
+                kind: DeviceKind::Totp,
+                name: "phone".into(),
+                confirmed: false,
+                created_at: 0,
+                last_used_at: None,
+                remaining_codes: None,
+            },
             otpauth_uri: Some(Zeroizing::new("otpauth://totp/x?secret=ABC".into())),
             qr_svg: Some("<svg/>".into()),
             backup_codes: None,
         };
-        let shown = serde_json::to_value(added.for_webview()).unwrap();
+        let shown = serde_json::to_value(for_webview(created)).unwrap();
         assert_eq!(shown["qr_svg"], "<svg/>");
         assert_eq!(shown["device"]["kind"], "totp");
         assert!(
