@@ -1,13 +1,12 @@
 //! The Console's Tauri commands: a few lines each over [`crate::console::Console`], one per
 //! operation, so each has its own permission (capabilities/default.json grants them).
 
-use tauri::State;
-use zeroize::Zeroizing;
-
 use keygate_server::api::{
     AuditPage, AuditQuery, BackupCodes, CreateUserRequest, Device, DeviceKind, Next, SessionEntry,
     TwoFactorReset, User, UserPage,
 };
+use tauri::State;
+use zeroize::Zeroizing;
 
 use crate::app::{self, AddedView};
 use crate::console::{self, Console, ConsoleStatus, NewDeviceView, Setup};
