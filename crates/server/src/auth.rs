@@ -68,15 +68,7 @@ pub struct Authenticated {
 }
 
 /// An authenticator enrolment: the URI (contains the secret) and its QR code.
-#[derive(Debug)]
-pub struct Enrollment {
-    /// The new device.
-    pub device_id: i64,
-    /// `otpauth://` URI.
-    pub otpauth_uri: Zeroizing<String>,
-    /// The URI as an inline SVG QR code.
-    pub qr_svg: String,
-}
+pub use crate::api::Enrollment;
 
 fn ts(now: i64) -> u64 {
     u64::try_from(now).unwrap_or(0)
@@ -799,6 +791,7 @@ pub fn request_email_code(
     client: &Client,
     now: i64,
 ) -> Result<Outbox> {
+    core.require_email()?;
     let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices: Vec<Device> = tx
         .devices_of(user.id)?
@@ -832,6 +825,7 @@ mod tests {
     use crate::config::Settings;
     use crate::crypto::{Keys, MasterKey, PasswordHasher};
     use crate::manage::{self, CreateUser};
+    use crate::state::Caller;
     use crate::store::SqliteStore;
 
     const PASSWORD: &str = "a long enough password";
@@ -843,6 +837,7 @@ mod tests {
             keys: Keys::new(&MasterKey::generate()),
             hasher: PasswordHasher::with_params(params),
             settings: Settings::default(),
+            mailer: None,
         }
     }
 
@@ -854,7 +849,11 @@ mod tests {
         manage::create_user(
             &*core.store,
             &core.hasher,
-            None,
+            &Caller {
+                auth: None,
+                client: Client::local(),
+                now: T0,
+            },
             &CreateUser {
                 username: name.into(),
                 email: format!("{name}@example.com"),
@@ -863,8 +862,6 @@ mod tests {
                 is_staff: false,
                 is_superuser: false,
             },
-            &Client::local(),
-            T0,
         )
         .unwrap()
     }

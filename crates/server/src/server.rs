@@ -50,9 +50,10 @@ pub fn build_state(config: &ServeConfig) -> Result<(AppState, KeyOrigin)> {
         keys: Keys::new(&key),
         hasher,
         settings: config.settings.clone(),
+        mailer,
     };
     let web = WebConfig::for_bind(config.bind.ip(), &config.allowed_hosts, config.serves_tls());
-    Ok((AppState::new(core, mailer, web), origin))
+    Ok((AppState::new(core, web), origin))
 }
 
 /// A running server.

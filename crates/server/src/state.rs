@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::auth::Authenticated;
 use crate::config::Settings;
 use crate::crypto::{Keys, PasswordHasher};
-use crate::error::Result;
-use crate::store::{NewAudit, Store, Tx, User};
+use crate::error::{Error, Result};
+use crate::mail::Mailer;
+use crate::store::{NewAudit, Session, Store, Tx, User};
 
 /// Storage, keys and rules: what the login flow and the management operations need.
 pub struct Core {
@@ -17,6 +19,23 @@ pub struct Core {
     pub hasher: PasswordHasher,
     /// Timings and limits.
     pub settings: Settings,
+    /// SMTP, when configured: without it there are no email devices and no email codes.
+    pub mailer: Option<Mailer>,
+}
+
+impl Core {
+    /// The mailer; what needs email is refused when the server sends none (the one place
+    /// this rule lives).
+    pub fn mailer(&self) -> Result<&Mailer> {
+        self.mailer
+            .as_ref()
+            .ok_or_else(|| Error::BadRequest("Email is not configured on this server.".into()))
+    }
+
+    /// Refuses what needs email when the server sends none.
+    pub fn require_email(&self) -> Result<()> {
+        self.mailer().map(|_| ())
+    }
 }
 
 impl std::fmt::Debug for Core {
@@ -48,6 +67,57 @@ impl Client {
     /// The client of a command-line operation.
     pub fn local() -> Self {
         Client::new("local", "keygate cli")
+    }
+}
+
+/// Who asks, from where, and when: what every operation is given besides the core.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The session and its user; `None` for the command line and API-key requests.
+    pub auth: Option<Authenticated>,
+    /// The client.
+    pub client: Client,
+    /// The time of the request.
+    pub now: i64,
+}
+
+impl Caller {
+    /// The command line, now.
+    pub fn local() -> Self {
+        Caller {
+            auth: None,
+            client: Client::local(),
+            now: now(),
+        }
+    }
+
+    /// The signed-in user.
+    pub fn user(&self) -> Result<&User> {
+        self.auth
+            .as_ref()
+            .map(|a| &a.user)
+            .ok_or(Error::Unauthenticated)
+    }
+
+    /// The caller's session.
+    pub fn session(&self) -> Result<&Session> {
+        self.auth
+            .as_ref()
+            .map(|a| &a.session)
+            .ok_or(Error::Unauthenticated)
+    }
+
+    /// Audit records attributed to the caller (`cli` without a user).
+    pub fn audit(&self) -> Audit<'_> {
+        match &self.auth {
+            Some(auth) => Audit::by(&auth.user, &self.client, self.now),
+            None => Audit {
+                now: self.now,
+                client: &self.client,
+                actor_id: None,
+                actor: "cli",
+            },
+        }
     }
 }
 

@@ -70,11 +70,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-/// Anyone: the cookie (if any) and the live session behind it (if any).
+/// Anyone, with the live session behind their cookie (if any).
 #[derive(Debug, Clone)]
 pub struct Visitor {
-    /// The cookie value.
-    pub cookie: Option<String>,
     /// The session and user, when the cookie names a live session.
     pub auth: Option<Authenticated>,
 }
@@ -90,7 +88,7 @@ impl FromRequestParts<AppState> for Visitor {
             return Ok(visitor.clone());
         }
         let cookie = session_cookie(&parts.headers);
-        let auth = match cookie.clone() {
+        let auth = match cookie {
             Some(token) => {
                 state
                     .blocking(move |core| auth::authenticate(core, &token, now()))
@@ -98,7 +96,7 @@ impl FromRequestParts<AppState> for Visitor {
             }
             None => None,
         };
-        let visitor = Visitor { cookie, auth };
+        let visitor = Visitor { auth };
         parts.extensions.insert(visitor.clone());
         Ok(visitor)
     }

@@ -1,10 +1,12 @@
 //! HTTP: the router, the shared state, and the layers every request passes through.
 
-pub mod api;
-pub mod console;
-pub mod extract;
-pub mod openapi;
-pub mod security;
+mod api;
+mod console;
+mod context;
+mod extract;
+mod log;
+mod openapi;
+pub(crate) mod security;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,7 +20,6 @@ use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{Error, Result};
-use crate::mail::Mailer;
 use crate::state::Core;
 
 /// Largest request body accepted.
@@ -62,10 +63,8 @@ pub struct AppState(Arc<AppInner>);
 
 /// What [`AppState`] holds.
 pub struct AppInner {
-    /// Storage, keys, rules.
+    /// Storage, keys, rules, mail.
     pub core: Core,
-    /// SMTP, when configured.
-    pub mailer: Option<Mailer>,
     /// Hosts and TLS.
     pub web: WebConfig,
     /// Bounds concurrent Argon2 work (19 MiB each) so a flood of logins cannot exhaust memory.
@@ -90,11 +89,10 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(core: Core, mailer: Option<Mailer>, web: WebConfig) -> Self {
+    pub fn new(core: Core, web: WebConfig) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState(Arc::new(AppInner {
             core,
-            mailer,
             web,
             hashing: Semaphore::new(cores * 2),
         }))
@@ -124,26 +122,44 @@ impl AppState {
         self.blocking(work).await
     }
 
-    /// Sends email codes; failures are logged with their cause and reported generically.
-    pub async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<usize> {
-        let mailer = self
-            .mailer
-            .as_ref()
-            .ok_or_else(|| Error::BadRequest("Email is not configured on this server.".into()))?;
-        let count = outbox.len();
+    /// Sends the email codes an operation issued; returns how many went out.
+    pub async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<u64> {
+        if outbox.is_empty() {
+            return Ok(0);
+        }
+        let mailer = self.core.mailer()?;
+        let mut sent = 0;
         for (to, code) in outbox {
             mailer
                 .send_code(&to, &code, self.core.settings.email_code_validity)
                 .await?;
+            sent += 1;
         }
-        Ok(count)
+        Ok(sent)
+    }
+}
+
+impl AppState {
+    /// Sends the confirmation code of a device just added. The device exists either way (the
+    /// user asks for the code again), so a failure is logged here and reported as not sent.
+    pub async fn send_new_device_codes(&self, outbox: crate::auth::Outbox) -> bool {
+        if outbox.is_empty() {
+            return false;
+        }
+        match self.send_codes(outbox).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "the new device's code was not sent");
+                false
+            }
+        }
     }
 }
 
 /// The whole application: console, API, static files, with the security layers around them.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(api::routes())
+        .merge(api::routes().router)
         .merge(console::routes())
         .route("/api/openapi.json", axum::routing::get(openapi::document))
         .fallback(|| async { Error::NotFound })
@@ -165,5 +181,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(middleware::from_fn(log::errors))
         .with_state(state)
 }
