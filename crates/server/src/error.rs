@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use crate::api::ErrorBody;
 
-/// Result with the server's [`Error`].
+/// Result with the server's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the server.
@@ -154,7 +154,7 @@ impl From<tokio::task::JoinError> for Error {
 /// Rides on an error response: the console renders it as a page (see `web::console`), and
 /// the logging layer logs it, cause included (see `web::log`), once per request.
 #[derive(Debug, Clone)]
-pub struct ErrorInfo {
+pub(crate) struct ErrorInfo {
     /// The machine code.
     pub code: &'static str,
     /// The public sentence.

@@ -6,7 +6,7 @@
 //! the user list and audit log; superusers manage every user, device and API key.
 //!
 //! Every operation takes the core (or, for the two the command line runs without the master
-//! key, just the store and the hasher), the [`Caller`], and a typed request from
+//! key, just the store and the hasher), the `Caller` (who, from where, when), and a typed request from
 //! [`crate::api`]; it answers with the typed response the API sends and the console renders.
 
 use zeroize::Zeroizing;
@@ -20,9 +20,9 @@ use crate::store::{AuditFilter, Device, DeviceKind, NewUser, Store, Tx, User, Us
 use crate::validate;
 
 /// Users and audit records per page.
-pub const PAGE_SIZE: i64 = 25;
+pub(crate) const PAGE_SIZE: i64 = 25;
 /// Backup codes per set (django-two-factor-auth's count).
-pub const BACKUP_CODES: usize = 10;
+pub(crate) const BACKUP_CODES: usize = 10;
 
 /// A new user as an administrator or the command line describes it.
 pub type CreateUser = crate::api::CreateUserRequest;
@@ -61,7 +61,7 @@ fn page_number(page: Option<i64>) -> i64 {
 }
 
 /// Creates a user: by a superuser, or by the command line (no user: the first admin).
-pub fn create_user(
+pub(crate) fn create_user(
     store: &dyn Store,
     hasher: &PasswordHasher,
     caller: &Caller,
@@ -102,7 +102,11 @@ pub fn create_user(
 }
 
 /// Users matching the query, one page (staff).
-pub fn list_users(core: &Core, caller: &Caller, query: &api::UserQuery) -> Result<api::UserPage> {
+pub(crate) fn list_users(
+    core: &Core,
+    caller: &Caller,
+    query: &api::UserQuery,
+) -> Result<api::UserPage> {
     require_staff(caller.user()?)?;
     let page = page_number(query.page);
     let text: String = query.query.trim().chars().take(100).collect();
@@ -119,7 +123,7 @@ pub fn list_users(core: &Core, caller: &Caller, query: &api::UserQuery) -> Resul
 }
 
 /// One user (staff, or the user themself).
-pub fn get_user(core: &Core, caller: &Caller, id: i64) -> Result<api::User> {
+pub(crate) fn get_user(core: &Core, caller: &Caller, id: i64) -> Result<api::User> {
     let actor = caller.user()?;
     if actor.id != id {
         require_staff(actor)?;
@@ -128,7 +132,7 @@ pub fn get_user(core: &Core, caller: &Caller, id: i64) -> Result<api::User> {
 }
 
 /// Changes a user's email, name or flags (superuser). Deactivating ends their sessions.
-pub fn update_user(
+pub(crate) fn update_user(
     core: &Core,
     caller: &Caller,
     id: i64,
@@ -190,7 +194,11 @@ pub fn update_user(
 
 /// Removes every device of a user and ends all their sessions: by a superuser, or by the
 /// command line.
-pub fn reset_2fa(store: &dyn Store, caller: &Caller, user_id: i64) -> Result<api::TwoFactorReset> {
+pub(crate) fn reset_2fa(
+    store: &dyn Store,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<api::TwoFactorReset> {
     if let Some(auth) = &caller.auth {
         require_superuser(&auth.user)?;
     }
@@ -211,7 +219,7 @@ pub fn reset_2fa(store: &dyn Store, caller: &Caller, user_id: i64) -> Result<api
 }
 
 /// Who is signed in, with which session, and their devices.
-pub fn me(core: &Core, caller: &Caller) -> Result<api::Me> {
+pub(crate) fn me(core: &Core, caller: &Caller) -> Result<api::Me> {
     let user = caller.user()?;
     Ok(api::Me {
         user: user.into(),
@@ -221,7 +229,7 @@ pub fn me(core: &Core, caller: &Caller) -> Result<api::Me> {
 }
 
 /// Changes the caller's own password; optionally ends their other sessions.
-pub fn change_password(
+pub(crate) fn change_password(
     core: &Core,
     caller: &Caller,
     request: &api::ChangePasswordRequest,
@@ -283,7 +291,7 @@ fn view(tx: &mut dyn Tx, device: &Device) -> Result<api::Device> {
 }
 
 /// A user's devices (the user, or a superuser).
-pub fn list_devices(core: &Core, caller: &Caller, user_id: i64) -> Result<Vec<api::Device>> {
+pub(crate) fn list_devices(core: &Core, caller: &Caller, user_id: i64) -> Result<Vec<api::Device>> {
     may_manage(caller.user()?, user_id)?;
     let mut tx = core.store.read()?;
     tx.user(user_id)?.ok_or(Error::NotFound)?;
@@ -322,7 +330,7 @@ fn new_backup_codes(
 /// their enrolment material and stay unconfirmed until a correct code; backup codes are
 /// confirmed at once; an email device (only when the server sends email) gets a code to
 /// confirm it, in the returned outbox.
-pub fn add_device(
+pub(crate) fn add_device(
     core: &Core,
     caller: &Caller,
     user_id: i64,
@@ -391,7 +399,7 @@ fn managed_device(tx: &mut dyn Tx, actor: &User, device_id: i64) -> Result<(Devi
 }
 
 /// Confirms a new TOTP, HOTP or email device with a code from it.
-pub fn confirm_device(
+pub(crate) fn confirm_device(
     core: &Core,
     caller: &Caller,
     device_id: i64,
@@ -438,7 +446,7 @@ pub fn confirm_device(
 
 /// Issues a new confirmation code for an unconfirmed email device (only when the server
 /// sends email).
-pub fn resend_device_code(core: &Core, caller: &Caller, device_id: i64) -> Result<Outbox> {
+pub(crate) fn resend_device_code(core: &Core, caller: &Caller, device_id: i64) -> Result<Outbox> {
     core.require_email()?;
     let mut tx = core.store.write()?;
     let (device, owner) = managed_device(&mut *tx, caller.user()?, device_id)?;
@@ -454,15 +462,15 @@ pub fn resend_device_code(core: &Core, caller: &Caller, device_id: i64) -> Resul
 
 /// What removing a device did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Removed {
+pub(crate) struct Removed {
     /// The device's owner.
-    pub user_id: i64,
+    pub(crate) user_id: i64,
     /// The caller's own session was verified with it and has ended.
-    pub own_session_ended: bool,
+    pub(crate) own_session_ended: bool,
 }
 
 /// Removes a device; every session it verified ends in the same transaction (ASVS 2.8.6).
-pub fn delete_device(core: &Core, caller: &Caller, device_id: i64) -> Result<Removed> {
+pub(crate) fn delete_device(core: &Core, caller: &Caller, device_id: i64) -> Result<Removed> {
     let session = caller.session()?;
     let mut tx = core.store.write()?;
     let (device, owner) = managed_device(&mut *tx, caller.user()?, device_id)?;
@@ -488,7 +496,7 @@ pub fn delete_device(core: &Core, caller: &Caller, device_id: i64) -> Result<Rem
 
 /// Replaces all backup codes of a static device with ten new ones, shown once; also returns
 /// the device's owner.
-pub fn regenerate_backup_codes(
+pub(crate) fn regenerate_backup_codes(
     core: &Core,
     caller: &Caller,
     device_id: i64,
@@ -512,7 +520,11 @@ pub fn regenerate_backup_codes(
 }
 
 /// A user's sessions (the user, or a superuser), the caller's own marked as current.
-pub fn list_sessions(core: &Core, caller: &Caller, user_id: i64) -> Result<Vec<api::SessionEntry>> {
+pub(crate) fn list_sessions(
+    core: &Core,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<Vec<api::SessionEntry>> {
     may_manage(caller.user()?, user_id)?;
     let current = caller.session()?.id;
     Ok(core
@@ -528,7 +540,7 @@ pub fn list_sessions(core: &Core, caller: &Caller, user_id: i64) -> Result<Vec<a
 }
 
 /// Ends a session (one's own, or anyone's for a superuser); returns its owner's id.
-pub fn revoke_session(core: &Core, caller: &Caller, session_id: i64) -> Result<i64> {
+pub(crate) fn revoke_session(core: &Core, caller: &Caller, session_id: i64) -> Result<i64> {
     let mut tx = core.store.write()?;
     let session = tx.session(session_id)?.ok_or(Error::NotFound)?;
     if may_manage(caller.user()?, session.user_id).is_err() {
@@ -547,7 +559,7 @@ pub fn revoke_session(core: &Core, caller: &Caller, session_id: i64) -> Result<i
 }
 
 /// The audit filter of a query: blank fields match everything.
-pub fn audit_filter(query: &api::AuditQuery) -> AuditFilter {
+pub(crate) fn audit_filter(query: &api::AuditQuery) -> AuditFilter {
     let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     AuditFilter {
         actor: given(&query.actor),
@@ -557,7 +569,11 @@ pub fn audit_filter(query: &api::AuditQuery) -> AuditFilter {
 }
 
 /// The audit log, filtered, one page (staff).
-pub fn list_audit(core: &Core, caller: &Caller, query: &api::AuditQuery) -> Result<api::AuditPage> {
+pub(crate) fn list_audit(
+    core: &Core,
+    caller: &Caller,
+    query: &api::AuditQuery,
+) -> Result<api::AuditPage> {
     require_staff(caller.user()?)?;
     let page = page_number(query.page);
     let entries = core
@@ -577,7 +593,7 @@ pub fn list_audit(core: &Core, caller: &Caller, query: &api::AuditQuery) -> Resu
 }
 
 /// Creates an API key (superuser); the key is returned once and stored hashed.
-pub fn create_api_key(
+pub(crate) fn create_api_key(
     core: &Core,
     caller: &Caller,
     request: &api::CreateApiKeyRequest,
@@ -605,7 +621,7 @@ pub fn create_api_key(
 }
 
 /// All API keys (superuser).
-pub fn list_api_keys(core: &Core, caller: &Caller) -> Result<Vec<api::ApiKey>> {
+pub(crate) fn list_api_keys(core: &Core, caller: &Caller) -> Result<Vec<api::ApiKey>> {
     require_superuser(caller.user()?)?;
     Ok(core
         .store
@@ -617,7 +633,7 @@ pub fn list_api_keys(core: &Core, caller: &Caller) -> Result<Vec<api::ApiKey>> {
 }
 
 /// Revokes an API key (superuser).
-pub fn revoke_api_key(core: &Core, caller: &Caller, id: i64) -> Result<()> {
+pub(crate) fn revoke_api_key(core: &Core, caller: &Caller, id: i64) -> Result<()> {
     require_superuser(caller.user()?)?;
     let mut tx = core.store.write()?;
     if !tx.revoke_api_key(id, caller.now)? {
@@ -632,7 +648,7 @@ pub fn revoke_api_key(core: &Core, caller: &Caller, id: i64) -> Result<()> {
 /// `POST /api/v1/verify`: checks a user's code for another application, with the same
 /// throttling, replay rules and audit as the sign-in (but no per-address throttle: all of an
 /// application's users share its address).
-pub fn verify_with_api_key(
+pub(crate) fn verify_with_api_key(
     core: &Core,
     caller: &Caller,
     api_key: &str,

@@ -23,13 +23,13 @@ use crate::error::{Error, Result};
 use crate::state::Core;
 
 /// Largest request body accepted.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// Longest time a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the HTTP layer needs to know about how it is reached.
 #[derive(Debug, Clone)]
-pub struct WebConfig {
+pub(crate) struct WebConfig {
     /// Host names accepted in `Host` (exact, or `.example.com` for it and its subdomains).
     pub allowed_hosts: Vec<String>,
     /// The server itself speaks TLS (HSTS is sent).
@@ -39,7 +39,7 @@ pub struct WebConfig {
 impl WebConfig {
     /// The allowed hosts for a server bound to `bind`: the configured ones, plus the loopback
     /// names when bound to loopback and the bound address itself when it is specific.
-    pub fn for_bind(bind: IpAddr, configured: &[String], tls: bool) -> Self {
+    pub(crate) fn for_bind(bind: IpAddr, configured: &[String], tls: bool) -> Self {
         let mut allowed_hosts: Vec<String> =
             configured.iter().map(|h| h.to_ascii_lowercase()).collect();
         if bind.is_loopback() {
@@ -57,26 +57,16 @@ impl WebConfig {
     }
 }
 
-/// The one state shared by every handler (cheap to clone).
+/// The one state shared by every handler (cheap to clone). Opaque outside the crate: build it
+/// with [`crate::build_state`] and serve it with [`app`].
 #[derive(Clone)]
-pub struct AppState(Arc<AppInner>);
-
-/// What [`AppState`] holds.
-pub struct AppInner {
+pub struct AppState {
     /// Storage, keys, rules, mail.
-    pub core: Core,
+    pub(crate) core: Arc<Core>,
     /// Hosts and TLS.
-    pub web: WebConfig,
+    pub(crate) web: Arc<WebConfig>,
     /// Bounds concurrent Argon2 work (19 MiB each) so a flood of logins cannot exhaust memory.
-    pub hashing: Semaphore,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = AppInner;
-
-    fn deref(&self) -> &AppInner {
-        &self.0
-    }
+    hashing: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,27 +79,27 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(core: Core, web: WebConfig) -> Self {
+    pub(crate) fn new(core: Core, web: WebConfig) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        AppState(Arc::new(AppInner {
-            core,
-            web,
-            hashing: Semaphore::new(cores * 2),
-        }))
+        AppState {
+            core: Arc::new(core),
+            web: Arc::new(web),
+            hashing: Arc::new(Semaphore::new(cores * 2)),
+        }
     }
 
     /// Runs blocking work (SQLite, Argon2) off the async threads.
-    pub async fn blocking<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Core) -> Result<T> + Send + 'static,
     {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || work(&state.core)).await?
+        let core = Arc::clone(&self.core);
+        tokio::task::spawn_blocking(move || work(&core)).await?
     }
 
     /// Like [`AppState::blocking`], holding one of the password-hashing slots.
-    pub async fn hashing<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn hashing<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Core) -> Result<T> + Send + 'static,
@@ -123,7 +113,7 @@ impl AppState {
     }
 
     /// Sends the email codes an operation issued; returns how many went out.
-    pub async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<u64> {
+    pub(crate) async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<u64> {
         if outbox.is_empty() {
             return Ok(0);
         }
@@ -142,7 +132,7 @@ impl AppState {
 impl AppState {
     /// Sends the confirmation code of a device just added. The device exists either way (the
     /// user asks for the code again), so a failure is logged here and reported as not sent.
-    pub async fn send_new_device_codes(&self, outbox: crate::auth::Outbox) -> bool {
+    pub(crate) async fn send_new_device_codes(&self, outbox: crate::auth::Outbox) -> bool {
         if outbox.is_empty() {
             return false;
         }
