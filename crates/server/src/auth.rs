@@ -39,7 +39,7 @@ pub enum Next {
 
 /// A new session: the cookie value to send (shown to nobody else) and where to go next.
 #[derive(Debug)]
-pub struct NewSessionToken {
+pub(crate) struct NewSessionToken {
     /// The cookie value.
     pub token: String,
     /// The next step.
@@ -50,7 +50,7 @@ pub struct NewSessionToken {
 
 impl NewSessionToken {
     /// What to tell the user on arrival.
-    pub fn notices(&self) -> Vec<String> {
+    pub(crate) fn notices(&self) -> Vec<String> {
         (self.replays > 0)
             .then(|| replay_notice(self.replays))
             .into_iter()
@@ -60,7 +60,7 @@ impl NewSessionToken {
 
 /// A signed-in request's session and user.
 #[derive(Debug, Clone)]
-pub struct Authenticated {
+pub(crate) struct Authenticated {
     /// The session.
     pub session: Session,
     /// Its user.
@@ -68,15 +68,7 @@ pub struct Authenticated {
 }
 
 /// An authenticator enrolment: the URI (contains the secret) and its QR code.
-#[derive(Debug)]
-pub struct Enrollment {
-    /// The new device.
-    pub device_id: i64,
-    /// `otpauth://` URI.
-    pub otpauth_uri: Zeroizing<String>,
-    /// The URI as an inline SVG QR code.
-    pub qr_svg: String,
-}
+pub(crate) use crate::api::Enrollment;
 
 fn ts(now: i64) -> u64 {
     u64::try_from(now).unwrap_or(0)
@@ -128,7 +120,7 @@ fn ip_failed(tx: &mut dyn Tx, ip: &str, now: i64) -> Result<()> {
 
 /// The password step. `previous` is the caller's current session cookie, ended here so a
 /// session identifier never survives a privilege change.
-pub fn login(
+pub(crate) fn login(
     core: &Core,
     username: &str,
     password: &str,
@@ -224,7 +216,7 @@ fn end_previous(tx: &mut dyn Tx, previous: Option<&str>) -> Result<()> {
 }
 
 /// Loads the session behind a cookie, ending it if it timed out or its user was deactivated.
-pub fn authenticate(core: &Core, token: &str, now: i64) -> Result<Option<Authenticated>> {
+pub(crate) fn authenticate(core: &Core, token: &str, now: i64) -> Result<Option<Authenticated>> {
     let hash = token_hash(token);
     let (session, user) = {
         let mut tx = core.store.read()?;
@@ -513,7 +505,7 @@ pub(crate) fn check_attempt_allowed(
 }
 
 /// The message telling a user that codes of theirs were replayed.
-pub fn replay_notice(count: i64) -> String {
+pub(crate) fn replay_notice(count: i64) -> String {
     format!(
         "A one-time code of yours was used again {count} time(s) since your last sign-in and \
          was refused. If that was not you, someone may have seen your codes: change your \
@@ -645,7 +637,7 @@ fn second_step(
 }
 
 /// The code step: any confirmed device's code rotates the session into a verified one.
-pub fn verify_otp(
+pub(crate) fn verify_otp(
     core: &Core,
     session: &Session,
     token: &str,
@@ -657,7 +649,7 @@ pub fn verify_otp(
 
 /// Setup for a user without a confirmed device: a new TOTP secret (replacing an earlier,
 /// unconfirmed one).
-pub fn setup_begin(
+pub(crate) fn setup_begin(
     core: &Core,
     session: &Session,
     client: &Client,
@@ -686,7 +678,7 @@ pub fn setup_begin(
 
 /// The setup device to show: the pending one again (so a mistyped code does not force a new
 /// scan), or a new one when there is none.
-pub fn setup_enrollment(
+pub(crate) fn setup_enrollment(
     core: &Core,
     session: &Session,
     client: &Client,
@@ -722,7 +714,7 @@ pub fn setup_enrollment(
 }
 
 /// Confirms the setup device with a code; the session becomes verified.
-pub fn setup_confirm(
+pub(crate) fn setup_confirm(
     core: &Core,
     session: &Session,
     token: &str,
@@ -756,7 +748,7 @@ pub(crate) fn create_otp_device(
 }
 
 /// Email codes to send: (address, code).
-pub type Outbox = Vec<(String, Zeroizing<String>)>;
+pub(crate) type Outbox = Vec<(String, Zeroizing<String>)>;
 
 /// Puts a fresh code on each of the given email devices of `user` (respecting the resend
 /// cooldown) and returns what to send. Only hashes are stored.
@@ -793,12 +785,13 @@ pub(crate) fn issue_email_codes(
 }
 
 /// At the code step: sends a code to each confirmed email device of the session's user.
-pub fn request_email_code(
+pub(crate) fn request_email_code(
     core: &Core,
     session: &Session,
     client: &Client,
     now: i64,
 ) -> Result<Outbox> {
+    core.require_email()?;
     let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices: Vec<Device> = tx
         .devices_of(user.id)?
@@ -815,7 +808,7 @@ pub fn request_email_code(
 }
 
 /// Ends a session (logout).
-pub fn logout(core: &Core, auth: &Authenticated, client: &Client, now: i64) -> Result<()> {
+pub(crate) fn logout(core: &Core, auth: &Authenticated, client: &Client, now: i64) -> Result<()> {
     let mut tx = core.store.write()?;
     tx.delete_session(auth.session.id)?;
     Audit::by(&auth.user, client, now).log(&mut *tx, "logout", &auth.user.username, "")?;
@@ -832,6 +825,7 @@ mod tests {
     use crate::config::Settings;
     use crate::crypto::{Keys, MasterKey, PasswordHasher};
     use crate::manage::{self, CreateUser};
+    use crate::state::Caller;
     use crate::store::SqliteStore;
 
     const PASSWORD: &str = "a long enough password";
@@ -843,6 +837,7 @@ mod tests {
             keys: Keys::new(&MasterKey::generate()),
             hasher: PasswordHasher::with_params(params),
             settings: Settings::default(),
+            mailer: None,
         }
     }
 
@@ -854,7 +849,11 @@ mod tests {
         manage::create_user(
             &*core.store,
             &core.hasher,
-            None,
+            &Caller {
+                auth: None,
+                client: Client::local(),
+                now: T0,
+            },
             &CreateUser {
                 username: name.into(),
                 email: format!("{name}@example.com"),
@@ -863,8 +862,6 @@ mod tests {
                 is_staff: false,
                 is_superuser: false,
             },
-            &Client::local(),
-            T0,
         )
         .unwrap()
     }

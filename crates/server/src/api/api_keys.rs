@@ -17,12 +17,15 @@ pub struct ApiKey {
     /// First characters of the key.
     pub prefix: String,
     /// Creator.
+    #[schema(required = true)]
     pub created_by: Option<i64>,
     /// Creation time.
     pub created_at: i64,
     /// Last use.
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
     /// Revocation time.
+    #[schema(required = true)]
     pub revoked_at: Option<i64>,
 }
 

@@ -13,6 +13,7 @@ pub struct AuditEntry {
     /// Time.
     pub at: i64,
     /// Acting user id, if any.
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
     /// Acting user name (or what was typed, for a failed sign-in; `cli` for the command line).
     pub actor: String,

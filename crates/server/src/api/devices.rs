@@ -22,6 +22,7 @@ pub struct Device {
     /// Creation time.
     pub created_at: i64,
     /// Last successful use.
+    #[schema(required = true)]
     pub last_used_at: Option<i64>,
     /// Unused backup codes (backup-code devices only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

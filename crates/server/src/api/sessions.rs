@@ -13,6 +13,7 @@ pub struct Session {
     /// Owner.
     pub user_id: i64,
     /// The device that verified it.
+    #[schema(required = true)]
     pub device_id: Option<i64>,
     /// Both factors passed.
     pub verified: bool,

@@ -29,6 +29,7 @@ pub struct User {
     /// Creation time.
     pub created_at: i64,
     /// Last completed (two-factor) sign-in.
+    #[schema(required = true)]
     pub last_login: Option<i64>,
 }
 

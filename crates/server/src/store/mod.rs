@@ -8,7 +8,7 @@
 //! Times are Unix seconds (`i64`). Secrets never reach this layer in plaintext: device keys are
 //! AEAD ciphertexts, codes, session identifiers and API keys are hashes.
 
-pub mod sqlite;
+mod sqlite;
 
 use keygate_otp::throttle::Throttle;
 use keygate_otp::Algorithm;
