@@ -71,8 +71,8 @@ pub enum SmtpMode {
 }
 
 impl ServeArgs {
-    fn config(self, data_dir: Option<PathBuf>) -> Result<ServeConfig, CliError> {
-        let mut config = ServeConfig::new(data_dir.unwrap_or_else(ServeConfig::default_data_dir));
+    fn config(self, data_dir: PathBuf) -> Result<ServeConfig, CliError> {
+        let mut config = ServeConfig::new(data_dir);
         if let Some(db) = self.db {
             config.db = db;
         }
@@ -115,14 +115,14 @@ impl ServeArgs {
 }
 
 /// `keygate serve`: runs until Ctrl-C or SIGTERM.
-pub fn serve(data_dir: Option<PathBuf>, args: ServeArgs) -> Result<(), CliError> {
+pub fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     keygate_server::init_logging();
     keygate_server::serve_blocking(args.config(data_dir)?)?;
     Ok(())
 }
 
 /// `keygate check --deploy`: lists what is unsafe; fails when anything is.
-pub fn check(data_dir: Option<PathBuf>, args: ServeArgs) -> Result<(), CliError> {
+pub fn check(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     let findings = check_deploy(&args.config(data_dir)?);
     for finding in &findings {
         println!("{}: {}", finding.id, finding.message);
@@ -173,9 +173,9 @@ pub enum AdminCommand {
     },
 }
 
-fn database(data_dir: Option<PathBuf>, db: Option<PathBuf>) -> PathBuf {
+fn database(data_dir: PathBuf, db: Option<PathBuf>) -> PathBuf {
     db.unwrap_or_else(|| {
-        ServeConfig::new(data_dir.unwrap_or_else(ServeConfig::default_data_dir)).db
+        ServeConfig::new(data_dir).db
     })
 }
 
@@ -200,7 +200,7 @@ fn read_password(from_stdin: bool) -> Result<Zeroizing<String>, CliError> {
 }
 
 /// Runs a `keygate admin` subcommand.
-pub fn admin(data_dir: Option<PathBuf>, command: AdminCommand) -> Result<(), CliError> {
+pub fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<(), CliError> {
     match command {
         AdminCommand::CreateUser {
             db,
