@@ -21,7 +21,7 @@ fn open(dir: PathBuf) -> Result<Vault<KeyringStore>, CliError> {
 
 /// Where `add` and `scan` read QR codes from.
 #[derive(Debug, Args)]
-pub struct QrSources {
+pub(crate) struct QrSources {
     /// Image files (PNG, JPEG, WebP, BMP, GIF) whose QR codes to read.
     #[arg(long = "scan", value_name = "FILE", num_args = 1..)]
     files: Vec<PathBuf>,
@@ -52,7 +52,7 @@ impl QrSources {
 
 /// Arguments of `keygate add`.
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// otpauth://, motp:// or otpauth-migration:// links.
     links: Vec<String>,
     #[command(flatten)]
@@ -108,7 +108,7 @@ impl AddArgs {
 }
 
 /// `keygate add`: everything is read and checked first; then all accounts are added.
-pub fn add(data_dir: PathBuf, args: AddArgs) -> Result<(), CliError> {
+pub(crate) fn add(data_dir: PathBuf, args: AddArgs) -> Result<(), CliError> {
     if args.links.is_empty() && args.qr.is_empty() && args.secret.is_none() {
         return Err(CliError::Usage(
             "give a link, --scan FILE, --screen, --clipboard or --secret".into(),
@@ -174,7 +174,7 @@ struct Listed<'a> {
 }
 
 /// `keygate list`: every account with its current code (HOTP: none until asked).
-pub fn list(data_dir: PathBuf, json: bool) -> Result<(), CliError> {
+pub(crate) fn list(data_dir: PathBuf, json: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let unlocked = vault.unlock()?;
     let now = unix_now();
@@ -251,7 +251,7 @@ pub fn list(data_dir: PathBuf, json: bool) -> Result<(), CliError> {
 
 /// Arguments of `keygate show`.
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// An account id (or its first characters), or part of its issuer or name.
     query: String,
     /// Copy the code to the clipboard; it is cleared after 30 s if it still holds the code.
@@ -263,7 +263,7 @@ pub struct ShowArgs {
 }
 
 /// `keygate show`: one account's code. HOTP advances (and commits) the counter first.
-pub fn show(data_dir: PathBuf, args: ShowArgs) -> Result<(), CliError> {
+pub(crate) fn show(data_dir: PathBuf, args: ShowArgs) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let entry = vault.find(&args.query)?;
     let code = if entry.kind == Kind::Hotp {
@@ -293,7 +293,7 @@ pub fn show(data_dir: PathBuf, args: ShowArgs) -> Result<(), CliError> {
 }
 
 /// `keygate rm`: asks first on a terminal unless `--yes`.
-pub fn remove(data_dir: PathBuf, query: &str, yes: bool) -> Result<(), CliError> {
+pub(crate) fn remove(data_dir: PathBuf, query: &str, yes: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let entry = vault.find(query)?;
     if !yes
@@ -320,7 +320,7 @@ fn confirm(question: &str) -> Result<bool, CliError> {
 }
 
 /// `keygate rename`.
-pub fn rename(
+pub(crate) fn rename(
     data_dir: PathBuf,
     query: &str,
     issuer: Option<String>,
@@ -339,7 +339,7 @@ pub fn rename(
 }
 
 /// `keygate qr`: writes the account's otpauth link as a QR picture, readable only by the user.
-pub fn qr(data_dir: PathBuf, query: &str, out: &Path, force: bool) -> Result<(), CliError> {
+pub(crate) fn qr(data_dir: PathBuf, query: &str, out: &Path, force: bool) -> Result<(), CliError> {
     let extension = out
         .extension()
         .and_then(|e| e.to_str())
@@ -390,7 +390,7 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError>
 }
 
 /// `keygate scan`: prints every payload found, adds nothing.
-pub fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), CliError> {
+pub(crate) fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), CliError> {
     let sources = QrSources {
         files,
         screen,
@@ -409,7 +409,7 @@ pub fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), Cl
 }
 
 /// `keygate doctor`: reports (and with `repair` fixes) rows and keyring entries that disagree.
-pub fn doctor(data_dir: PathBuf, repair: bool) -> Result<(), CliError> {
+pub(crate) fn doctor(data_dir: PathBuf, repair: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let report = vault.doctor(repair)?;
     println!("{report}");

@@ -13,11 +13,11 @@ use zeroize::Zeroizing;
 use crate::error::CliError;
 
 /// Environment variable with the SMTP password (kept off the command line).
-pub const SMTP_PASSWORD_ENV: &str = "KEYGATE_SMTP_PASSWORD";
+pub(crate) const SMTP_PASSWORD_ENV: &str = "KEYGATE_SMTP_PASSWORD";
 
 /// How the server is run; shared by `serve` and `check --deploy`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// SQLite database (default: keygate.db in the data directory).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -61,7 +61,7 @@ pub struct ServeArgs {
 
 /// SMTP transport security, as a flag value.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum SmtpMode {
+pub(crate) enum SmtpMode {
     /// No TLS: only for a relay on this machine.
     None,
     /// STARTTLS after connecting (port 587).
@@ -115,14 +115,14 @@ impl ServeArgs {
 }
 
 /// `keygate serve`: runs until Ctrl-C or SIGTERM.
-pub fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     keygate_server::init_logging();
     keygate_server::serve_blocking(args.config(data_dir)?)?;
     Ok(())
 }
 
 /// `keygate check --deploy`: lists what is unsafe; fails when anything is.
-pub fn check(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) fn check(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     let findings = check_deploy(&args.config(data_dir)?);
     for finding in &findings {
         println!("{}: {}", finding.id, finding.message);
@@ -140,7 +140,7 @@ pub fn check(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
 
 /// Subcommands of `keygate admin`.
 #[derive(Debug, Subcommand)]
-pub enum AdminCommand {
+pub(crate) enum AdminCommand {
     /// Create a user (the first admin, typically): the password from a prompt or standard input.
     CreateUser {
         /// SQLite database (default: keygate.db in the data directory).
@@ -174,9 +174,7 @@ pub enum AdminCommand {
 }
 
 fn database(data_dir: PathBuf, db: Option<PathBuf>) -> PathBuf {
-    db.unwrap_or_else(|| {
-        ServeConfig::new(data_dir).db
-    })
+    db.unwrap_or_else(|| ServeConfig::new(data_dir).db)
 }
 
 fn read_password(from_stdin: bool) -> Result<Zeroizing<String>, CliError> {
@@ -200,7 +198,7 @@ fn read_password(from_stdin: bool) -> Result<Zeroizing<String>, CliError> {
 }
 
 /// Runs a `keygate admin` subcommand.
-pub fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<(), CliError> {
+pub(crate) fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<(), CliError> {
     match command {
         AdminCommand::CreateUser {
             db,

@@ -156,7 +156,10 @@ fn admin_create_user_writes_the_database_in_keygate_data_dir() {
         .args(["admin", "reset-2fa", "alice"])
         .output()
         .unwrap();
-    assert!(!output.status.success(), "alice is not in --data-dir's database");
+    assert!(
+        !output.status.success(),
+        "alice is not in --data-dir's database"
+    );
     assert!(other.join("keygate.db").exists(), "{:?}", files(&other));
     let output = keygate(&home, None)
         .args(["admin", "reset-2fa", "nobody"])
