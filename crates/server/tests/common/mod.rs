@@ -4,7 +4,7 @@
 //! cookies; a tiny SMTP sink; and the server's log captured in memory.
 //!
 //! Each test binary includes this module and uses a different part of it.
-#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -20,10 +20,10 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use zeroize::Zeroizing;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A server running in this process; it stops when the test's runtime ends.
-pub struct Server {
+pub(crate) struct Server {
     pub dir: TempDir,
     pub key_dir: TempDir,
     pub url: String,
@@ -34,7 +34,7 @@ pub struct Server {
 
 /// Extra options for a server.
 #[derive(Default, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub smtp_port: Option<u16>,
     pub email_code_validity: Option<u64>,
     pub email_cooldown: Option<u64>,
@@ -43,11 +43,11 @@ pub struct Options {
 }
 
 impl Server {
-    pub async fn start() -> Server {
+    pub(crate) async fn start() -> Server {
         Server::start_with(Options::default()).await
     }
 
-    pub async fn start_with(options: Options) -> Server {
+    pub(crate) async fn start_with(options: Options) -> Server {
         capture_logs();
         let dir = tempfile::tempdir().unwrap();
         // The key lives outside the data directory, as in production (and as the
@@ -99,7 +99,7 @@ impl Server {
 
     /// Creates a user the way `keygate admin create-user` does: straight in the database,
     /// audited as the command line.
-    pub fn create_user(&self, username: &str, superuser: bool) {
+    pub(crate) fn create_user(&self, username: &str, superuser: bool) {
         let store = admin::open_store(&self.db).unwrap();
         let request = keygate_server::manage::CreateUser {
             username: username.into(),
@@ -114,17 +114,17 @@ impl Server {
     }
 
     /// `keygate admin reset-2fa USERNAME`: the number of devices removed.
-    pub fn reset_2fa(&self, username: &str) -> u64 {
+    pub(crate) fn reset_2fa(&self, username: &str) -> u64 {
         let store = admin::open_store(&self.db).unwrap();
         admin::reset_2fa(&store, username).unwrap()
     }
 
-    pub fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         Client::new(&self.url, &self.cert)
     }
 
     /// The database file and its WAL, as bytes.
-    pub fn db_bytes(&self) -> Vec<u8> {
+    pub(crate) fn db_bytes(&self) -> Vec<u8> {
         let mut bytes = std::fs::read(&self.db).unwrap();
         for suffix in ["-wal", "-shm"] {
             let mut path = self.db.clone().into_os_string();
@@ -136,18 +136,18 @@ impl Server {
         bytes
     }
 
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         self.url.trim_start_matches("https://").to_string()
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.running.addr.port()
     }
 }
 
 /// Everything logged at debug level and above by every server of this test binary (the
 /// subscriber is process-wide), as `RUST_LOG=debug` would print it.
-pub fn log_text() -> String {
+pub(crate) fn log_text() -> String {
     String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
 }
 
@@ -180,12 +180,12 @@ fn capture_logs() {
     });
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A TLS config trusting exactly the server's certificate.
-pub fn tls_config(cert: &Path) -> rustls::ClientConfig {
+pub(crate) fn tls_config(cert: &Path) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for der in CertificateDer::pem_file_iter(cert).unwrap() {
         roots.add(der.unwrap()).unwrap();
@@ -198,14 +198,14 @@ pub fn tls_config(cert: &Path) -> rustls::ClientConfig {
 }
 
 /// An HTTPS client with its own cookie jar.
-pub struct Client {
+pub(crate) struct Client {
     pub http: reqwest::Client,
     pub jar: Arc<Jar>,
     pub base: String,
 }
 
 impl Client {
-    pub fn new(base: &str, cert: &Path) -> Client {
+    pub(crate) fn new(base: &str, cert: &Path) -> Client {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(cert))
@@ -220,12 +220,12 @@ impl Client {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// The session cookie's current value.
-    pub fn session_cookie(&self) -> Option<String> {
+    pub(crate) fn session_cookie(&self) -> Option<String> {
         let url: reqwest::Url = self.base.parse().unwrap();
         let header = self.jar.cookies(&url)?;
         header
@@ -236,19 +236,19 @@ impl Client {
             .map(str::to_string)
     }
 
-    pub async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let response = self.get("/api/v1/auth/csrf").await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
     }
 
-    pub async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
 
     /// A state-changing request with a fresh CSRF token.
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let token = self.csrf().await;
         let mut request = self
             .http
@@ -260,16 +260,16 @@ impl Client {
         request.send().await.unwrap()
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Response {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Response {
         self.send(Method::POST, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Response {
+    pub(crate) async fn delete(&self, path: &str) -> Response {
         self.send(Method::DELETE, path, None).await
     }
 
     /// Step 1; returns the JSON body.
-    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+    pub(crate) async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
         let response = self
             .post(
                 "/api/v1/auth/login",
@@ -281,13 +281,13 @@ impl Client {
     }
 
     /// Step 2 with a token.
-    pub async fn otp(&self, token: &str) -> Response {
+    pub(crate) async fn otp(&self, token: &str) -> Response {
         self.post("/api/v1/auth/otp", json!({ "token": token }))
             .await
     }
 
     /// Password, setup, confirm: a verified session; returns the otpauth URI.
-    pub async fn enroll(&self, username: &str) -> String {
+    pub(crate) async fn enroll(&self, username: &str) -> String {
         let (status, body) = self.login(username, PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["next"], "setup");
@@ -305,28 +305,28 @@ impl Client {
     }
 }
 
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     keygate_otp::unix_now()
 }
 
 /// The TOTP code of an otpauth URI at `time`.
-pub fn totp_at(uri: &str, time: u64) -> String {
+pub(crate) fn totp_at(uri: &str, time: u64) -> String {
     keygate_otp::uri::parse(uri).unwrap().code_at(time).unwrap()
 }
 
 /// The base32 secret of an otpauth URI.
-pub fn secret_of(uri: &str) -> keygate_otp::Secret {
+pub(crate) fn secret_of(uri: &str) -> keygate_otp::Secret {
     keygate_otp::uri::parse(uri).unwrap().secret
 }
 
 /// A minimal SMTP server on 127.0.0.1 that accepts every message and keeps its body.
-pub struct SmtpSink {
+pub(crate) struct SmtpSink {
     pub port: u16,
     pub messages: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
-    pub fn start() -> SmtpSink {
+    pub(crate) fn start() -> SmtpSink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
@@ -344,7 +344,7 @@ impl SmtpSink {
 
     /// Waits for the `n`th message (1-based) and returns it. Asynchronous: the server runs on
     /// the test's own runtime and must keep going meanwhile.
-    pub async fn wait_for(&self, n: usize) -> String {
+    pub(crate) async fn wait_for(&self, n: usize) -> String {
         for _ in 0..200 {
             if let Some(m) = self.messages.lock().unwrap().get(n - 1) {
                 return m.clone();
@@ -355,7 +355,7 @@ impl SmtpSink {
     }
 
     /// The six-digit code in the `n`th message.
-    pub async fn code(&self, n: usize) -> String {
+    pub(crate) async fn code(&self, n: usize) -> String {
         let message = self.wait_for(n).await;
         let at = message.find("code is ").expect("message names a code") + 8;
         message[at..at + 6].to_string()
@@ -400,7 +400,7 @@ fn smtp_session(stream: std::net::TcpStream, store: &Mutex<Vec<String>>) -> std:
 }
 
 /// A superuser signed in with a TOTP device: (client, otpauth URI).
-pub async fn signed_in_admin(server: &Server, username: &str) -> (Client, String) {
+pub(crate) async fn signed_in_admin(server: &Server, username: &str) -> (Client, String) {
     server.create_user(username, true);
     let client = server.client();
     let uri = client.enroll(username).await;
@@ -408,7 +408,7 @@ pub async fn signed_in_admin(server: &Server, username: &str) -> (Client, String
 }
 
 /// Every API route with a method and a sample path, except the sign-in steps.
-pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
+pub(crate) const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/me/password"),
     ("GET", "/api/v1/users"),
@@ -431,7 +431,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
 ];
 
 /// A plausible body for each protected route (so only authentication can refuse it).
-pub fn sample_body(path: &str) -> Value {
+pub(crate) fn sample_body(path: &str) -> Value {
     match path {
         "/api/v1/me/password" => json!({
             "current_password": PASSWORD,
