@@ -231,3 +231,70 @@ pub(crate) fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<(), CliE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config(flags: &[&str]) -> ServeConfig {
+        let flags =
+            Flags::try_parse_from(std::iter::once("serve").chain(flags.iter().copied())).unwrap();
+        flags.serve.config("/data".into()).unwrap()
+    }
+
+    // The server's email flow is tested in-process with a `ServeConfig`; this is the half
+    // that turns the command's flags into one.
+    #[test]
+    fn email_flags_reach_the_configuration() {
+        let config = config(&[
+            "--smtp",
+            "127.0.0.1:2525",
+            "--smtp-security",
+            "none",
+            "--email-code-validity",
+            "5",
+            "--email-cooldown",
+            "2",
+        ]);
+        let smtp = config.smtp.expect("smtp configured");
+        assert_eq!((smtp.host.as_str(), smtp.port), ("127.0.0.1", 2525));
+        assert_eq!(smtp.security, SmtpSecurity::None);
+        assert_eq!(smtp.from, "Keygate <keygate@localhost>");
+        assert_eq!(config.settings.email_code_validity, 5);
+        assert_eq!(config.settings.email_resend_cooldown, 2);
+
+        let config = self::config(&["--smtp", "mail.example.com:587"]);
+        assert_eq!(config.smtp.unwrap().security, SmtpSecurity::StartTls);
+        assert!(self::config(&[]).smtp.is_none());
+        let bad = Flags::try_parse_from(["serve", "--smtp", "no-port"]).unwrap();
+        assert!(bad.serve.config("/data".into()).is_err());
+    }
+
+    #[test]
+    fn serve_flags_reach_the_configuration() {
+        let config = config(&[
+            "--db",
+            "/elsewhere/k.db",
+            "--bind",
+            "127.0.0.1:0",
+            "--redirect-http",
+            "127.0.0.1:8080",
+            "--allowed-host",
+            "keygate.example.com",
+        ]);
+        assert_eq!(config.data_dir, PathBuf::from("/data"));
+        assert_eq!(config.db, PathBuf::from("/elsewhere/k.db"));
+        assert_eq!(config.bind.to_string(), "127.0.0.1:0");
+        assert_eq!(config.redirect_http.unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(config.allowed_hosts, ["keygate.example.com"]);
+        assert_eq!(config.tls, TlsMode::SelfSigned);
+        assert_eq!(self::config(&["--plain-http"]).tls, TlsMode::PlainHttp);
+    }
+}

@@ -1,34 +1,35 @@
-//! Test harness: a real `keygate serve` process over HTTPS on a temporary SQLite file, a
-//! `reqwest` client that trusts its self-signed certificate and keeps cookies, and a tiny
-//! SMTP sink.
+//! Test harness: the server started inside the test process (`keygate_server::start`) on
+//! 127.0.0.1 port 0 over real HTTPS with its self-signed certificate and a real SQLite file in
+//! a temporary directory; a `reqwest` client that trusts exactly that certificate and keeps
+//! cookies; a tiny SMTP sink; and the server's log captured in memory.
+//!
+//! Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use keygate_server::{admin, KeySource, Running, ServeConfig, SmtpConfig, SmtpSecurity, TlsMode};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Method, Response, StatusCode};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+use zeroize::Zeroizing;
 
-pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_keygate");
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-/// A running server process.
+/// A server running in this process; it stops when the test's runtime ends.
 pub(crate) struct Server {
     pub dir: TempDir,
     pub key_dir: TempDir,
     pub url: String,
     pub db: PathBuf,
-    pub log: PathBuf,
     pub cert: PathBuf,
-    pub stdout: Arc<Mutex<String>>,
-    child: Child,
+    pub running: Running,
 }
 
 /// Extra options for a server.
@@ -37,120 +38,89 @@ pub(crate) struct Options {
     pub smtp_port: Option<u16>,
     pub email_code_validity: Option<u64>,
     pub email_cooldown: Option<u64>,
-    pub args: Vec<String>,
+    /// Also start the plain-HTTP redirect listener on a free loopback port.
+    pub redirect_http: bool,
 }
 
 impl Server {
-    pub(crate) fn start() -> Server {
-        Server::start_with(Options::default())
+    pub(crate) async fn start() -> Server {
+        Server::start_with(Options::default()).await
     }
 
-    pub(crate) fn start_with(options: Options) -> Server {
+    pub(crate) async fn start_with(options: Options) -> Server {
+        capture_logs();
         let dir = tempfile::tempdir().unwrap();
+        // The key lives outside the data directory, as in production (and as the
+        // no-secret-in-the-database check expects).
         let key_dir = tempfile::tempdir().unwrap();
         let key_file = key_dir.path().join("secret.key");
         let mut key = std::fs::File::create(&key_file).unwrap();
         writeln!(key, "{}", hex(&rand::random::<[u8; 32]>())).unwrap();
-        let db = dir.path().join("keygate.db");
-        let log = dir.path().join("server.log");
-        let mut command = Command::new(BIN);
-        command
-            .args(["serve", "--data-dir"])
-            .arg(dir.path())
-            .arg("--db")
-            .arg(&db)
-            .args(["--bind", "127.0.0.1:0"])
-            .env("KEYGATE_SECRET_KEY_FILE", &key_file)
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
+
+        let mut config = ServeConfig::new(dir.path());
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.tls = TlsMode::SelfSigned;
+        config.key_source = KeySource::File(key_file);
+        if options.redirect_http {
+            config.redirect_http = Some("127.0.0.1:0".parse().unwrap());
+        }
         if let Some(port) = options.smtp_port {
-            command.args([
-                "--smtp",
-                &format!("127.0.0.1:{port}"),
-                "--smtp-security",
-                "none",
-            ]);
+            config.smtp = Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port,
+                security: SmtpSecurity::None,
+                username: None,
+                password: None,
+                from: "Keygate <keygate@localhost>".into(),
+            });
         }
         if let Some(v) = options.email_code_validity {
-            command.args(["--email-code-validity", &v.to_string()]);
+            config.settings.email_code_validity = v;
         }
         if let Some(v) = options.email_cooldown {
-            command.args(["--email-cooldown", &v.to_string()]);
+            config.settings.email_resend_cooldown = v;
         }
-        command.args(&options.args);
-        let mut child = command.spawn().unwrap();
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let reader = BufReader::new(child.stdout.take().unwrap());
-        let collected = stdout.clone();
-        std::thread::spawn(move || {
-            for line in reader.lines().map_while(Result::ok) {
-                collected.lock().unwrap().push_str(&line);
-                collected.lock().unwrap().push('\n');
-                if let Some(url) = line.strip_prefix("keygate: listening on ") {
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        });
-        let url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "the server did not start:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-        };
+        let db = config.db.clone();
+        let running = keygate_server::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("the server did not start: {e}\n{}", log_text()));
+        let url = running.url();
+        assert!(url.starts_with("https://"), "{url}");
         let cert = dir.path().join("tls").join("cert.pem");
         Server {
             dir,
             key_dir,
             url,
             db,
-            log,
             cert,
-            stdout,
-            child,
+            running,
         }
     }
 
-    /// Creates a user through the command (password on stdin).
+    /// Creates a user the way `keygate admin create-user` does: straight in the database,
+    /// audited as the command line.
     pub(crate) fn create_user(&self, username: &str, superuser: bool) {
-        let mut command = Command::new(BIN);
-        command
-            .args(["admin", "create-user", "--password-stdin", "--db"])
-            .arg(&self.db)
-            .args(["--username", username, "--email"])
-            .arg(format!("{username}@example.com"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if superuser {
-            command.arg("--superuser");
-        }
-        let mut child = command.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "create-user failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let store = admin::open_store(&self.db).unwrap();
+        let request = keygate_server::manage::CreateUser {
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            password: Zeroizing::new(PASSWORD.into()),
+            display_name: String::new(),
+            is_staff: superuser,
+            is_superuser: superuser,
+        };
+        let user = admin::create_user(&store, &request).unwrap();
+        assert_eq!(user.username, username);
+    }
+
+    /// `keygate admin reset-2fa USERNAME`: the number of devices removed.
+    pub(crate) fn reset_2fa(&self, username: &str) -> u64 {
+        let store = admin::open_store(&self.db).unwrap();
+        admin::reset_2fa(&store, username).unwrap()
     }
 
     pub(crate) fn client(&self) -> Client {
         Client::new(&self.url, &self.cert)
-    }
-
-    pub(crate) fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The database file and its WAL, as bytes.
@@ -169,13 +139,45 @@ impl Server {
     pub(crate) fn host_port(&self) -> String {
         self.url.trim_start_matches("https://").to_string()
     }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.running.addr.port()
+    }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Everything logged at debug level and above by every server of this test binary (the
+/// subscriber is process-wide), as `RUST_LOG=debug` would print it.
+pub(crate) fn log_text() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Mutex<Vec<u8>> {
+    static LOG: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
     }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
+    });
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -340,20 +342,21 @@ impl SmtpSink {
         SmtpSink { port, messages }
     }
 
-    /// Waits for the `n`th message (1-based) and returns it.
-    pub(crate) fn wait_for(&self, n: usize) -> String {
+    /// Waits for the `n`th message (1-based) and returns it. Asynchronous: the server runs on
+    /// the test's own runtime and must keep going meanwhile.
+    pub(crate) async fn wait_for(&self, n: usize) -> String {
         for _ in 0..200 {
             if let Some(m) = self.messages.lock().unwrap().get(n - 1) {
                 return m.clone();
             }
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("no message number {n} arrived");
     }
 
     /// The six-digit code in the `n`th message.
-    pub(crate) fn code(&self, n: usize) -> String {
-        let message = self.wait_for(n);
+    pub(crate) async fn code(&self, n: usize) -> String {
+        let message = self.wait_for(n).await;
         let at = message.find("code is ").expect("message names a code") + 8;
         message[at..at + 6].to_string()
     }
