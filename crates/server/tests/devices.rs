@@ -209,7 +209,7 @@ async fn the_admin_reset_2fa_operation_ends_sessions() {
     let server = Server::start().await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
     // What `keygate admin reset-2fa` calls; the command itself is run by
-    // crates/cli/tests/serve.rs. The name is matched case-insensitively.
+    // tests/cli_serve.rs. The name is matched case-insensitively.
     assert_eq!(server.reset_2fa("Admin"), 1, "removed 1 device");
     assert_eq!(
         admin.get("/api/v1/me").await.status(),

@@ -96,7 +96,7 @@ async fn no_secret_in_the_database_logs_or_responses() {
             assert!(!contains(&seen, secret), "{name} found in a response");
         }
     }
-    // The process's standard output is checked by crates/cli/tests/serve.rs.
+    // The process's standard output is checked by tests/cli_serve.rs.
 }
 
 #[tokio::test]

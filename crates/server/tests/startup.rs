@@ -1,6 +1,6 @@
 //! The HTTP→HTTPS redirect listener. The printed start-up lines, the refusal of plain HTTP on
 //! a public address and `check --deploy` are about the `keygate` process: see
-//! crates/cli/tests/serve.rs.
+//! tests/cli_serve.rs.
 
 mod common;
 
