@@ -25,7 +25,7 @@ pub(super) async fn document() -> impl IntoResponse {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
@@ -40,7 +40,8 @@ mod tests {
     use crate::store::SqliteStore;
     use crate::web::{api, app, AppState, WebConfig};
 
-    fn state(dir: &tempfile::TempDir) -> AppState {
+    /// A state over a fresh database in `dir`, without mail.
+    pub(in crate::web) fn state(dir: &tempfile::TempDir) -> AppState {
         let core = Core {
             store: Arc::new(SqliteStore::open(&dir.path().join("k.db")).unwrap()),
             keys: Keys::new(&MasterKey::generate()),
