@@ -212,5 +212,18 @@ pub(super) mod tests {
             .collect();
         assert_eq!(names, BTreeSet::from(["query", "page"]));
         assert!(doc["components"]["securitySchemes"]["session"].is_object());
+        // Operation ids are unique (clients generate one function per operation).
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|op| op["operationId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids.iter().collect::<BTreeSet<_>>().len(),
+            ids.len(),
+            "{ids:?}"
+        );
     }
 }
