@@ -18,7 +18,7 @@ async fn call(client: &Client, method: &str, path: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn every_route_is_refused_before_the_second_factor() {
-    let server = Server::start();
+    let server = Server::start().await;
     server.create_user("root", true);
     let (admin, _) = signed_in_admin(&server, "admin").await;
 
@@ -61,7 +61,7 @@ async fn every_route_is_refused_before_the_second_factor() {
 
 #[tokio::test]
 async fn state_changing_requests_need_the_csrf_token_and_same_origin() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
     let url = admin.url("/api/v1/api-keys");
     let body = json!({ "name": "ci" });
@@ -159,7 +159,7 @@ async fn state_changing_requests_need_the_csrf_token_and_same_origin() {
 
 #[tokio::test]
 async fn unknown_hosts_are_refused() {
-    let server = Server::start();
+    let server = Server::start().await;
     let client = server.client();
     let r = client
         .http
@@ -219,7 +219,7 @@ fn assert_security_headers(response: &reqwest::Response, what: &str) {
 
 #[tokio::test]
 async fn security_headers_and_cookie_attributes_on_every_route() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
     let anonymous = server.client();
 
@@ -276,7 +276,7 @@ async fn security_headers_and_cookie_attributes_on_every_route() {
 
 #[tokio::test]
 async fn bodies_are_bounded_and_errors_are_generic() {
-    let server = Server::start();
+    let server = Server::start().await;
     let client = server.client();
     let token = client.csrf().await;
     let huge = "x".repeat(200 * 1024);

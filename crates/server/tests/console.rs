@@ -34,7 +34,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 
 #[tokio::test]
 async fn sign_in_set_up_and_manage_through_the_console() {
-    let server = Server::start();
+    let server = Server::start().await;
     server.create_user("admin", true);
     let browser = server.client();
 
@@ -222,7 +222,7 @@ const CONSOLE_ROUTES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn no_console_page_before_the_second_factor() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
     let half = server.client();
     let (_, body) = half.login("admin", PASSWORD).await;

@@ -1,160 +1,130 @@
-//! Test harness: a real `keygate serve` process over HTTPS on a temporary SQLite file, a
-//! `reqwest` client that trusts its self-signed certificate and keeps cookies, and a tiny
-//! SMTP sink.
+//! Test harness: the server started inside the test process (`keygate_server::start`) on
+//! 127.0.0.1 port 0 over real HTTPS with its self-signed certificate and a real SQLite file in
+//! a temporary directory; a `reqwest` client that trusts exactly that certificate and keeps
+//! cookies; a tiny SMTP sink; and the server's log captured in memory.
+//!
+//! Each test binary includes this module and uses a different part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use keygate_server::{admin, KeySource, Running, ServeConfig, SmtpConfig, SmtpSecurity, TlsMode};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Method, Response, StatusCode};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+use zeroize::Zeroizing;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_keygate");
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-/// A running server process.
-pub struct Server {
+/// A server running in this process; it stops when the test's runtime ends.
+pub(crate) struct Server {
     pub dir: TempDir,
     pub key_dir: TempDir,
     pub url: String,
     pub db: PathBuf,
-    pub log: PathBuf,
     pub cert: PathBuf,
-    pub stdout: Arc<Mutex<String>>,
-    child: Child,
+    pub running: Running,
 }
 
 /// Extra options for a server.
 #[derive(Default, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub smtp_port: Option<u16>,
     pub email_code_validity: Option<u64>,
     pub email_cooldown: Option<u64>,
-    pub args: Vec<String>,
+    /// Also start the plain-HTTP redirect listener on a free loopback port.
+    pub redirect_http: bool,
 }
 
 impl Server {
-    pub fn start() -> Server {
-        Server::start_with(Options::default())
+    pub(crate) async fn start() -> Server {
+        Server::start_with(Options::default()).await
     }
 
-    pub fn start_with(options: Options) -> Server {
+    pub(crate) async fn start_with(options: Options) -> Server {
+        capture_logs();
         let dir = tempfile::tempdir().unwrap();
+        // The key lives outside the data directory, as in production (and as the
+        // no-secret-in-the-database check expects).
         let key_dir = tempfile::tempdir().unwrap();
         let key_file = key_dir.path().join("secret.key");
         let mut key = std::fs::File::create(&key_file).unwrap();
         writeln!(key, "{}", hex(&rand::random::<[u8; 32]>())).unwrap();
-        let db = dir.path().join("keygate.db");
-        let log = dir.path().join("server.log");
-        let mut command = Command::new(BIN);
-        command
-            .args(["serve", "--data-dir"])
-            .arg(dir.path())
-            .arg("--db")
-            .arg(&db)
-            .args(["--bind", "127.0.0.1:0"])
-            .env("KEYGATE_SECRET_KEY_FILE", &key_file)
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
+
+        let mut config = ServeConfig::new(dir.path());
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.tls = TlsMode::SelfSigned;
+        config.key_source = KeySource::File(key_file);
+        if options.redirect_http {
+            config.redirect_http = Some("127.0.0.1:0".parse().unwrap());
+        }
         if let Some(port) = options.smtp_port {
-            command.args([
-                "--smtp",
-                &format!("127.0.0.1:{port}"),
-                "--smtp-security",
-                "none",
-            ]);
+            config.smtp = Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port,
+                security: SmtpSecurity::None,
+                username: None,
+                password: None,
+                from: "Keygate <keygate@localhost>".into(),
+            });
         }
         if let Some(v) = options.email_code_validity {
-            command.args(["--email-code-validity", &v.to_string()]);
+            config.settings.email_code_validity = v;
         }
         if let Some(v) = options.email_cooldown {
-            command.args(["--email-cooldown", &v.to_string()]);
+            config.settings.email_resend_cooldown = v;
         }
-        command.args(&options.args);
-        let mut child = command.spawn().unwrap();
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let reader = BufReader::new(child.stdout.take().unwrap());
-        let collected = stdout.clone();
-        std::thread::spawn(move || {
-            for line in reader.lines().map_while(Result::ok) {
-                collected.lock().unwrap().push_str(&line);
-                collected.lock().unwrap().push('\n');
-                if let Some(url) = line.strip_prefix("keygate: listening on ") {
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        });
-        let url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "the server did not start:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-        };
+        let db = config.db.clone();
+        let running = keygate_server::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("the server did not start: {e}\n{}", log_text()));
+        let url = running.url();
+        assert!(url.starts_with("https://"), "{url}");
         let cert = dir.path().join("tls").join("cert.pem");
         Server {
             dir,
             key_dir,
             url,
             db,
-            log,
             cert,
-            stdout,
-            child,
+            running,
         }
     }
 
-    /// Creates a user through the command (password on stdin).
-    pub fn create_user(&self, username: &str, superuser: bool) {
-        let mut command = Command::new(BIN);
-        command
-            .args(["admin", "create-user", "--password-stdin", "--db"])
-            .arg(&self.db)
-            .args(["--username", username, "--email"])
-            .arg(format!("{username}@example.com"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if superuser {
-            command.arg("--superuser");
-        }
-        let mut child = command.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "create-user failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    /// Creates a user the way `keygate admin create-user` does: straight in the database,
+    /// audited as the command line.
+    pub(crate) fn create_user(&self, username: &str, superuser: bool) {
+        let store = admin::open_store(&self.db).unwrap();
+        let request = keygate_server::manage::CreateUser {
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            password: Zeroizing::new(PASSWORD.into()),
+            display_name: String::new(),
+            is_staff: superuser,
+            is_superuser: superuser,
+        };
+        let user = admin::create_user(&store, &request).unwrap();
+        assert_eq!(user.username, username);
     }
 
-    pub fn client(&self) -> Client {
+    /// `keygate admin reset-2fa USERNAME`: the number of devices removed.
+    pub(crate) fn reset_2fa(&self, username: &str) -> u64 {
+        let store = admin::open_store(&self.db).unwrap();
+        admin::reset_2fa(&store, username).unwrap()
+    }
+
+    pub(crate) fn client(&self) -> Client {
         Client::new(&self.url, &self.cert)
     }
 
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
     /// The database file and its WAL, as bytes.
-    pub fn db_bytes(&self) -> Vec<u8> {
+    pub(crate) fn db_bytes(&self) -> Vec<u8> {
         let mut bytes = std::fs::read(&self.db).unwrap();
         for suffix in ["-wal", "-shm"] {
             let mut path = self.db.clone().into_os_string();
@@ -166,24 +136,56 @@ impl Server {
         bytes
     }
 
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         self.url.trim_start_matches("https://").to_string()
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    pub(crate) fn port(&self) -> u16 {
+        self.running.addr.port()
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+/// Everything logged at debug level and above by every server of this test binary (the
+/// subscriber is process-wide), as `RUST_LOG=debug` would print it.
+pub(crate) fn log_text() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Mutex<Vec<u8>> {
+    static LOG: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
+    });
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A TLS config trusting exactly the server's certificate.
-pub fn tls_config(cert: &Path) -> rustls::ClientConfig {
+pub(crate) fn tls_config(cert: &Path) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for der in CertificateDer::pem_file_iter(cert).unwrap() {
         roots.add(der.unwrap()).unwrap();
@@ -196,14 +198,14 @@ pub fn tls_config(cert: &Path) -> rustls::ClientConfig {
 }
 
 /// An HTTPS client with its own cookie jar.
-pub struct Client {
+pub(crate) struct Client {
     pub http: reqwest::Client,
     pub jar: Arc<Jar>,
     pub base: String,
 }
 
 impl Client {
-    pub fn new(base: &str, cert: &Path) -> Client {
+    pub(crate) fn new(base: &str, cert: &Path) -> Client {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(cert))
@@ -218,12 +220,12 @@ impl Client {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// The session cookie's current value.
-    pub fn session_cookie(&self) -> Option<String> {
+    pub(crate) fn session_cookie(&self) -> Option<String> {
         let url: reqwest::Url = self.base.parse().unwrap();
         let header = self.jar.cookies(&url)?;
         header
@@ -234,19 +236,19 @@ impl Client {
             .map(str::to_string)
     }
 
-    pub async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let response = self.get("/api/v1/auth/csrf").await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
     }
 
-    pub async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
 
     /// A state-changing request with a fresh CSRF token.
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let token = self.csrf().await;
         let mut request = self
             .http
@@ -258,16 +260,16 @@ impl Client {
         request.send().await.unwrap()
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Response {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Response {
         self.send(Method::POST, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Response {
+    pub(crate) async fn delete(&self, path: &str) -> Response {
         self.send(Method::DELETE, path, None).await
     }
 
     /// Step 1; returns the JSON body.
-    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+    pub(crate) async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
         let response = self
             .post(
                 "/api/v1/auth/login",
@@ -279,13 +281,13 @@ impl Client {
     }
 
     /// Step 2 with a token.
-    pub async fn otp(&self, token: &str) -> Response {
+    pub(crate) async fn otp(&self, token: &str) -> Response {
         self.post("/api/v1/auth/otp", json!({ "token": token }))
             .await
     }
 
     /// Password, setup, confirm: a verified session; returns the otpauth URI.
-    pub async fn enroll(&self, username: &str) -> String {
+    pub(crate) async fn enroll(&self, username: &str) -> String {
         let (status, body) = self.login(username, PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["next"], "setup");
@@ -303,28 +305,28 @@ impl Client {
     }
 }
 
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     keygate_otp::unix_now()
 }
 
 /// The TOTP code of an otpauth URI at `time`.
-pub fn totp_at(uri: &str, time: u64) -> String {
+pub(crate) fn totp_at(uri: &str, time: u64) -> String {
     keygate_otp::uri::parse(uri).unwrap().code_at(time).unwrap()
 }
 
 /// The base32 secret of an otpauth URI.
-pub fn secret_of(uri: &str) -> keygate_otp::Secret {
+pub(crate) fn secret_of(uri: &str) -> keygate_otp::Secret {
     keygate_otp::uri::parse(uri).unwrap().secret
 }
 
 /// A minimal SMTP server on 127.0.0.1 that accepts every message and keeps its body.
-pub struct SmtpSink {
+pub(crate) struct SmtpSink {
     pub port: u16,
     pub messages: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpSink {
-    pub fn start() -> SmtpSink {
+    pub(crate) fn start() -> SmtpSink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
@@ -340,20 +342,21 @@ impl SmtpSink {
         SmtpSink { port, messages }
     }
 
-    /// Waits for the `n`th message (1-based) and returns it.
-    pub fn wait_for(&self, n: usize) -> String {
+    /// Waits for the `n`th message (1-based) and returns it. Asynchronous: the server runs on
+    /// the test's own runtime and must keep going meanwhile.
+    pub(crate) async fn wait_for(&self, n: usize) -> String {
         for _ in 0..200 {
             if let Some(m) = self.messages.lock().unwrap().get(n - 1) {
                 return m.clone();
             }
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("no message number {n} arrived");
     }
 
     /// The six-digit code in the `n`th message.
-    pub fn code(&self, n: usize) -> String {
-        let message = self.wait_for(n);
+    pub(crate) async fn code(&self, n: usize) -> String {
+        let message = self.wait_for(n).await;
         let at = message.find("code is ").expect("message names a code") + 8;
         message[at..at + 6].to_string()
     }
@@ -397,7 +400,7 @@ fn smtp_session(stream: std::net::TcpStream, store: &Mutex<Vec<String>>) -> std:
 }
 
 /// A superuser signed in with a TOTP device: (client, otpauth URI).
-pub async fn signed_in_admin(server: &Server, username: &str) -> (Client, String) {
+pub(crate) async fn signed_in_admin(server: &Server, username: &str) -> (Client, String) {
     server.create_user(username, true);
     let client = server.client();
     let uri = client.enroll(username).await;
@@ -405,7 +408,7 @@ pub async fn signed_in_admin(server: &Server, username: &str) -> (Client, String
 }
 
 /// Every API route with a method and a sample path, except the sign-in steps.
-pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
+pub(crate) const PROTECTED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/me/password"),
     ("GET", "/api/v1/users"),
@@ -428,7 +431,7 @@ pub const PROTECTED_ROUTES: &[(&str, &str)] = &[
 ];
 
 /// A plausible body for each protected route (so only authentication can refuse it).
-pub fn sample_body(path: &str) -> Value {
+pub(crate) fn sample_body(path: &str) -> Value {
     match path {
         "/api/v1/me/password" => json!({
             "current_password": PASSWORD,

@@ -1,4 +1,4 @@
-//! The two-step sign-in over real HTTPS against a real server process.
+//! The two-step sign-in over real HTTPS against a server started in the test process.
 
 mod common;
 
@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn whole_login_flow_with_session_rotation_at_both_steps() {
-    let server = Server::start();
+    let server = Server::start().await;
     server.create_user("admin", true);
     let client = server.client();
 
@@ -119,7 +119,7 @@ async fn whole_login_flow_with_session_rotation_at_both_steps() {
 
 #[tokio::test]
 async fn bad_credentials_get_one_generic_answer() {
-    let server = Server::start();
+    let server = Server::start().await;
     server.create_user("carol", false);
     let client = server.client();
     let (status, wrong_password) = client.login("carol", "not the password at all").await;

@@ -16,7 +16,8 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
         email_code_validity: Some(5),
         email_cooldown: Some(2),
         ..Options::default()
-    });
+    })
+    .await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
 
     // Adding an email device mails a confirmation code.
@@ -29,9 +30,9 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.unwrap();
     let id = body["id"].as_i64().unwrap();
-    let message = sink.wait_for(1);
+    let message = sink.wait_for(1).await;
     assert!(message.contains("To: admin@example.com"), "{message}");
-    let code = sink.code(1);
+    let code = sink.code(1).await;
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
     let response = admin
         .post(
@@ -48,7 +49,7 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
     assert_eq!(body["next"], "otp");
     let response = client.post("/api/v1/auth/otp/email", json!({})).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let code = sink.code(2);
+    let code = sink.code(2).await;
     // Resending at once is refused (cooldown).
     let response = client.post("/api/v1/auth/otp/email", json!({})).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -75,7 +76,7 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
     // A new code in time works, once.
     let response = client.post("/api/v1/auth/otp/email", json!({})).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let code = sink.code(3);
+    let code = sink.code(3).await;
     tokio::time::sleep(Duration::from_millis(2100)).await; // the throttle after two failures
     let response = client.otp(&code).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -86,7 +87,7 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
     // Only hashes were stored.
     let db = server.db_bytes();
     for n in 1..=3 {
-        let code = sink.code(n);
+        let code = sink.code(n).await;
         assert!(
             !db.windows(6).any(|w| w == code.as_bytes()),
             "email code {n} in the database"
@@ -96,7 +97,7 @@ async fn email_codes_expire_and_are_told_apart_from_invalid_ones() {
 
 #[tokio::test]
 async fn email_devices_need_a_configured_relay() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (admin, _) = signed_in_admin(&server, "admin").await;
     let response = admin
         .post(

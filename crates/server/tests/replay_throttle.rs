@@ -18,7 +18,7 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 
 #[tokio::test]
 async fn a_replayed_code_is_refused_audited_and_shown_at_next_login() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (admin, uri) = signed_in_admin(&server, "admin").await;
     let used = totp_at(&uri, now()); // accepted at setup (or its neighbour step was)
 
@@ -78,7 +78,7 @@ async fn a_replayed_code_is_refused_audited_and_shown_at_next_login() {
 // can be over at once; the checks start from the second failure, whose wait is 2 s.
 #[tokio::test]
 async fn password_failures_back_off_exponentially_with_retry_after() {
-    let server = Server::start();
+    let server = Server::start().await;
     server.create_user("dave", false);
     let client = server.client();
     let wrong = "definitely not it";
@@ -122,7 +122,7 @@ async fn password_failures_back_off_exponentially_with_retry_after() {
 
 #[tokio::test]
 async fn code_failures_are_throttled_too() {
-    let server = Server::start();
+    let server = Server::start().await;
     let (_, uri) = signed_in_admin(&server, "admin").await;
     let client = server.client();
     client.login("admin", PASSWORD).await;
