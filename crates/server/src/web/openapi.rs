@@ -25,7 +25,7 @@ pub(super) async fn document() -> impl IntoResponse {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
@@ -40,7 +40,8 @@ mod tests {
     use crate::store::SqliteStore;
     use crate::web::{api, app, AppState, WebConfig};
 
-    fn state(dir: &tempfile::TempDir) -> AppState {
+    /// A state over a fresh database in `dir`, without mail.
+    pub(in crate::web) fn state(dir: &tempfile::TempDir) -> AppState {
         let core = Core {
             store: Arc::new(SqliteStore::open(&dir.path().join("k.db")).unwrap()),
             keys: Keys::new(&MasterKey::generate()),
@@ -211,5 +212,18 @@ mod tests {
             .collect();
         assert_eq!(names, BTreeSet::from(["query", "page"]));
         assert!(doc["components"]["securitySchemes"]["session"].is_object());
+        // Operation ids are unique (clients generate one function per operation).
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|op| op["operationId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids.iter().collect::<BTreeSet<_>>().len(),
+            ids.len(),
+            "{ids:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::web::context::{Anyone, Ctx};
 use crate::web::extract::{IdPath, JsonBody};
 
 /// All API keys (superuser).
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "list_api_keys", tag = "api-keys",
     responses(
         (status = 200, description = "Keys", body = Vec<ApiKey>),
         (status = 401, description = "No verified session", body = ErrorBody),
@@ -22,7 +22,7 @@ pub(super) async fn list(ctx: Ctx) -> Result<Json<Vec<ApiKey>>> {
 }
 
 /// Creates an API key (superuser), shown once.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateApiKeyRequest,
+#[utoipa::path(post, path = "/api/v1/api-keys", operation_id = "create_api_key", tag = "api-keys", request_body = CreateApiKeyRequest,
     responses(
         (status = 201, description = "Created", body = ApiKeyCreated),
         (status = 400, description = "Invalid input", body = ErrorBody),
@@ -40,7 +40,7 @@ pub(super) async fn create(
 }
 
 /// Revokes an API key (superuser).
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", operation_id = "revoke_api_key", tag = "api-keys",
     params(("id" = i64, Path, description = "API key id")),
     responses(
         (status = 204, description = "Revoked"),

@@ -9,7 +9,7 @@ use crate::web::context::Ctx;
 use crate::web::extract::QueryOf;
 
 /// The audit log, filtered, newest first (staff).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit", tag = "audit", params(AuditQuery),
     responses(
         (status = 200, description = "A page", body = AuditPage),
         (status = 401, description = "No verified session", body = ErrorBody),

@@ -61,16 +61,7 @@ pub(super) async fn login(
 ) -> Result<WithCookie<Json<SignInStep>>> {
     let previous = ctx.cookie.clone();
     let issued = ctx
-        .run_hashing(move |core, c| {
-            auth::login(
-                core,
-                &body.username,
-                &body.password,
-                previous.as_deref(),
-                &c.client,
-                c.now,
-            )
-        })
+        .run_hashing(move |core, c| auth::login(core, c, &body, previous.as_deref()))
         .await?;
     Ok(signed_in(&ctx, issued))
 }
@@ -83,9 +74,7 @@ pub(super) async fn login(
         (status = 403, description = "The user has a device already, or the CSRF check failed", body = ErrorBody),
     ))]
 pub(super) async fn setup(ctx: Ctx<PreAuth>) -> Result<Json<Enrollment>> {
-    ctx.run(|core, c| auth::setup_begin(core, c.session()?, &c.client, c.now))
-        .await
-        .map(Json)
+    ctx.run(auth::setup_begin).await.map(Json)
 }
 
 /// Confirms the first device with a code from it: signed in.
@@ -100,7 +89,7 @@ pub(super) async fn setup_confirm(
     JsonBody(body): JsonBody<CodeRequest>,
 ) -> Result<WithCookie<Json<SignInStep>>> {
     let issued = ctx
-        .run(move |core, c| auth::setup_confirm(core, c.session()?, &body.token, &c.client, c.now))
+        .run(move |core, c| auth::setup_confirm(core, c, &body))
         .await?;
     Ok(signed_in(&ctx, issued))
 }
@@ -117,7 +106,7 @@ pub(super) async fn otp(
     JsonBody(body): JsonBody<CodeRequest>,
 ) -> Result<WithCookie<Json<SignInStep>>> {
     let issued = ctx
-        .run(move |core, c| auth::verify_otp(core, c.session()?, &body.token, &c.client, c.now))
+        .run(move |core, c| auth::verify_otp(core, c, &body))
         .await?;
     Ok(signed_in(&ctx, issued))
 }
@@ -132,9 +121,7 @@ pub(super) async fn otp(
         (status = 502, description = "mail_failed", body = ErrorBody),
     ))]
 pub(super) async fn otp_email(ctx: Ctx<PreAuth>) -> Result<(StatusCode, Json<CodesSent>)> {
-    let outbox = ctx
-        .run(|core, c| auth::request_email_code(core, c.session()?, &c.client, c.now))
-        .await?;
+    let outbox = ctx.run(auth::request_email_code).await?;
     let sent = ctx.state.send_codes(outbox).await?;
     Ok((StatusCode::ACCEPTED, Json(CodesSent { sent })))
 }
@@ -143,13 +130,7 @@ pub(super) async fn otp_email(ctx: Ctx<PreAuth>) -> Result<(StatusCode, Json<Cod
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out")))]
 pub(super) async fn logout(ctx: Ctx<Visitor>) -> Result<WithCookie<StatusCode>> {
-    if ctx.who.auth.is_some() {
-        ctx.run(|core, c| match &c.auth {
-            Some(auth) => auth::logout(core, auth, &c.client, c.now),
-            None => Ok(()),
-        })
-        .await?;
-    }
+    ctx.run(auth::logout).await?;
     Ok((
         [(header::SET_COOKIE, clear_session_cookie())],
         StatusCode::NO_CONTENT,

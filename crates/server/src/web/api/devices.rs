@@ -13,7 +13,7 @@ use crate::web::context::Ctx;
 use crate::web::extract::{clear_session_cookie, IdPath, JsonBody};
 
 /// A user's devices (the user, or a superuser).
-#[utoipa::path(get, path = "/api/v1/users/{id}/devices", tag = "devices",
+#[utoipa::path(get, path = "/api/v1/users/{id}/devices", operation_id = "list_devices", tag = "devices",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Devices", body = Vec<Device>),
@@ -28,7 +28,7 @@ pub(super) async fn list(ctx: Ctx, IdPath(id): IdPath) -> Result<Json<Vec<Device
 }
 
 /// Adds a device; its enrolment material or backup codes are shown once.
-#[utoipa::path(post, path = "/api/v1/users/{id}/devices", tag = "devices", request_body = AddDeviceRequest,
+#[utoipa::path(post, path = "/api/v1/users/{id}/devices", operation_id = "add_device", tag = "devices", request_body = AddDeviceRequest,
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 201, description = "Created", body = DeviceCreated),
@@ -50,7 +50,7 @@ pub(super) async fn add(
 }
 
 /// Confirms a new device with a code from it.
-#[utoipa::path(post, path = "/api/v1/devices/{id}/confirm", tag = "devices", request_body = CodeRequest,
+#[utoipa::path(post, path = "/api/v1/devices/{id}/confirm", operation_id = "confirm_device", tag = "devices", request_body = CodeRequest,
     params(("id" = i64, Path, description = "Device id")),
     responses(
         (status = 200, description = "Confirmed", body = Device),
@@ -70,7 +70,7 @@ pub(super) async fn confirm(
 }
 
 /// Sends a new code to an unconfirmed email device.
-#[utoipa::path(post, path = "/api/v1/devices/{id}/send-code", tag = "devices",
+#[utoipa::path(post, path = "/api/v1/devices/{id}/send-code", operation_id = "send_device_code", tag = "devices",
     params(("id" = i64, Path, description = "Device id")),
     responses(
         (status = 202, description = "Sent", body = CodesSent),
@@ -92,7 +92,7 @@ pub(super) async fn send_code(
 }
 
 /// Ten new backup codes for a backup-code device, shown once.
-#[utoipa::path(post, path = "/api/v1/devices/{id}/regenerate", tag = "devices",
+#[utoipa::path(post, path = "/api/v1/devices/{id}/regenerate", operation_id = "regenerate_backup_codes", tag = "devices",
     params(("id" = i64, Path, description = "Device id")),
     responses(
         (status = 200, description = "Codes", body = BackupCodes),
@@ -108,7 +108,7 @@ pub(super) async fn regenerate(ctx: Ctx, IdPath(id): IdPath) -> Result<Json<Back
 }
 
 /// Removes a device; the sessions it verified end.
-#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "devices",
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", operation_id = "delete_device", tag = "devices",
     params(("id" = i64, Path, description = "Device id")),
     responses(
         (status = 204, description = "Removed (the cookie is cleared if the caller's own session ended)"),

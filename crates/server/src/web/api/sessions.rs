@@ -11,7 +11,7 @@ use crate::web::context::Ctx;
 use crate::web::extract::IdPath;
 
 /// A user's sessions, the caller's own marked `current`.
-#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "sessions",
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", operation_id = "list_sessions", tag = "sessions",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Sessions", body = Vec<SessionEntry>),
@@ -25,7 +25,7 @@ pub(super) async fn list(ctx: Ctx, IdPath(id): IdPath) -> Result<Json<Vec<Sessio
 }
 
 /// Ends a session (the cookie is cleared when it is the caller's own).
-#[utoipa::path(delete, path = "/api/v1/sessions/{id}", tag = "sessions",
+#[utoipa::path(delete, path = "/api/v1/sessions/{id}", operation_id = "revoke_session", tag = "sessions",
     params(("id" = i64, Path, description = "Session id")),
     responses(
         (status = 204, description = "Ended"),

@@ -12,7 +12,7 @@ use crate::web::context::Ctx;
 use crate::web::extract::{IdPath, JsonBody, QueryOf};
 
 /// Users matching a query, one page (staff).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", params(UserQuery),
     responses(
         (status = 200, description = "A page", body = UserPage),
         (status = 401, description = "No verified session", body = ErrorBody),
@@ -25,7 +25,7 @@ pub(super) async fn list(ctx: Ctx, QueryOf(query): QueryOf<UserQuery>) -> Result
 }
 
 /// Creates a user (superuser).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = User),
         (status = 400, description = "Invalid input", body = ErrorBody),
@@ -44,7 +44,7 @@ pub(super) async fn create(
 }
 
 /// One user (staff, or the user themself).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users",
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "User", body = User),
@@ -59,7 +59,7 @@ pub(super) async fn get(ctx: Ctx, IdPath(id): IdPath) -> Result<Json<User>> {
 }
 
 /// Changes a user (superuser).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "update_user", tag = "users", request_body = UpdateUserRequest,
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "User", body = User),

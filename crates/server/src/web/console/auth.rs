@@ -3,11 +3,9 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
-use serde::Deserialize;
-use zeroize::Zeroizing;
 
 use super::{page, signed_in, signed_out, with_cookie, with_retry_after, Notice};
-use crate::api::{Enrollment, Next};
+use crate::api::{CodeRequest, Enrollment, LoginRequest, Next};
 use crate::auth;
 use crate::crypto::random_token;
 use crate::error::{Error, Result};
@@ -36,29 +34,14 @@ pub(super) async fn login_page(ctx: Ctx<Visitor>) -> Result<Response> {
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub(super) struct LoginForm {
-    username: String,
-    password: Zeroizing<String>,
-}
-
 pub(super) async fn login_submit(
     ctx: Ctx<Anyone>,
-    FormBody(form): FormBody<LoginForm>,
+    FormBody(form): FormBody<LoginRequest>,
 ) -> Result<Response> {
     let previous = ctx.cookie.clone();
     let username = form.username.clone();
     let result = ctx
-        .run_hashing(move |core, c| {
-            auth::login(
-                core,
-                &form.username,
-                &form.password,
-                previous.as_deref(),
-                &c.client,
-                c.now,
-            )
-        })
+        .run_hashing(move |core, c| auth::login(core, c, &form, previous.as_deref()))
         .await;
     match result {
         Ok(issued) => {
@@ -128,17 +111,12 @@ pub(super) async fn otp_page(ctx: Ctx<PreAuth>, QueryOf(q): QueryOf<Notice>) -> 
     otp_form(&ctx, StatusCode::OK, q.text(), None).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct TokenForm {
-    pub(super) token: Zeroizing<String>,
-}
-
 pub(super) async fn otp_submit(
     ctx: Ctx<PreAuth>,
-    FormBody(form): FormBody<TokenForm>,
+    FormBody(form): FormBody<CodeRequest>,
 ) -> Result<Response> {
     let result = ctx
-        .run(move |core, c| auth::verify_otp(core, c.session()?, &form.token, &c.client, c.now))
+        .run(move |core, c| auth::verify_otp(core, c, &form))
         .await;
     match result {
         Ok(issued) => Ok(signed_in(issued)),
@@ -154,9 +132,7 @@ pub(super) async fn otp_submit(
 
 pub(super) async fn otp_email(ctx: Ctx<PreAuth>) -> Result<Response> {
     let sent = async {
-        let outbox = ctx
-            .run(|core, c| auth::request_email_code(core, c.session()?, &c.client, c.now))
-            .await?;
+        let outbox = ctx.run(auth::request_email_code).await?;
         ctx.state.send_codes(outbox).await
     }
     .await;
@@ -182,10 +158,7 @@ fn setup_context(ctx: &Ctx<PreAuth>, enrollment: &Enrollment) -> Value {
 }
 
 pub(super) async fn setup_page(ctx: Ctx<PreAuth>) -> Result<Response> {
-    match ctx
-        .run(|core, c| auth::setup_enrollment(core, c.session()?, &c.client, c.now))
-        .await
-    {
+    match ctx.run(auth::setup_enrollment).await {
         Ok(enrollment) => page(
             StatusCode::OK,
             "setup.html",
@@ -198,18 +171,16 @@ pub(super) async fn setup_page(ctx: Ctx<PreAuth>) -> Result<Response> {
 
 pub(super) async fn setup_submit(
     ctx: Ctx<PreAuth>,
-    FormBody(form): FormBody<TokenForm>,
+    FormBody(form): FormBody<CodeRequest>,
 ) -> Result<Response> {
     let result = ctx
-        .run(move |core, c| auth::setup_confirm(core, c.session()?, &form.token, &c.client, c.now))
+        .run(move |core, c| auth::setup_confirm(core, c, &form))
         .await;
     match result {
         Ok(issued) => Ok(signed_in(issued)),
         Err(e @ (Error::InvalidCode | Error::Throttled { .. } | Error::BadRequest(_))) => {
             let (status, _) = e.status_and_code();
-            let enrollment = ctx
-                .run(|core, c| auth::setup_enrollment(core, c.session()?, &c.client, c.now))
-                .await?;
+            let enrollment = ctx.run(auth::setup_enrollment).await?;
             let form = setup_context(&ctx, &enrollment);
             let form = context! { error => e.public_message(), ..form };
             Ok(with_retry_after(page(status, "setup.html", form)?, &e))
@@ -219,12 +190,6 @@ pub(super) async fn setup_submit(
 }
 
 pub(super) async fn logout(ctx: Ctx<Visitor>) -> Result<Response> {
-    if ctx.who.auth.is_some() {
-        ctx.run(|core, c| match &c.auth {
-            Some(auth) => auth::logout(core, auth, &c.client, c.now),
-            None => Ok(()),
-        })
-        .await?;
-    }
+    ctx.run(auth::logout).await?;
     Ok(signed_out("/login"))
 }

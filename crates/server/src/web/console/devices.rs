@@ -4,7 +4,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::auth::TokenForm;
 use super::{back_to, page, signed_out};
 use crate::api::{self, AddDeviceRequest, CodeRequest};
 use crate::error::Result;
@@ -49,9 +48,8 @@ pub(super) async fn add(
 pub(super) async fn confirm(
     ctx: Ctx,
     IdPath(id): IdPath,
-    FormBody(form): FormBody<TokenForm>,
+    FormBody(request): FormBody<CodeRequest>,
 ) -> Result<Response> {
-    let request = CodeRequest { token: form.token };
     let device = ctx
         .run(move |core, c| manage::confirm_device(core, c, id, &request))
         .await?;
