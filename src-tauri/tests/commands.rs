@@ -700,7 +700,7 @@ fn eventually<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<T, String> 
 }
 
 #[test]
-#[ignore = "needs an X display with xclip and a Secret Service: run under scripts/with-keyring.sh xvfb-run (scripts/test.sh does)"]
+#[ignore = "needs an X display with xclip and a Secret Service: run under scripts/with-keyring.sh xvfb-run with --include-ignored (scripts/test.sh does)"]
 fn a_clipboard_image_adds_its_qr_code_and_no_image_says_so() {
     let secrets = Secrets::keyring();
     need_display();

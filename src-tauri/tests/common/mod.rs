@@ -11,7 +11,7 @@ use keygate_vault::{KeyringStore, MemoryStore, SecretStore};
 
 /// Why the keyring variants are ignored by default (shown by `cargo test`).
 pub(crate) const NEEDS_KEYRING: &str =
-    "needs a Secret Service: run under scripts/with-keyring.sh (scripts/test.sh does)";
+    "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)";
 
 /// Where a test's secrets live. `open` is what the app does at start: a second `open` is a
 /// restart, and sees what the first one stored.
@@ -103,7 +103,7 @@ macro_rules! on_both_stores {
             }
 
             #[test]
-            #[ignore = "needs a Secret Service: run under scripts/with-keyring.sh (scripts/test.sh does)"]
+            #[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
             fn keyring() {
                 super::$name(super::common::Secrets::keyring());
             }
@@ -121,7 +121,7 @@ macro_rules! on_both_stores_async {
             }
 
             #[tokio::test(flavor = "multi_thread")]
-            #[ignore = "needs a Secret Service: run under scripts/with-keyring.sh (scripts/test.sh does)"]
+            #[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
             async fn keyring() {
                 super::$name(super::common::Secrets::keyring()).await;
             }
