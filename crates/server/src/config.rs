@@ -226,13 +226,6 @@ impl ServeConfig {
         }
     }
 
-    /// The platform data directory (`~/.local/share/keygate` on Linux).
-    pub fn default_data_dir() -> PathBuf {
-        dirs::data_dir()
-            .map(|d| d.join("keygate"))
-            .unwrap_or_else(|| PathBuf::from("keygate-data"))
-    }
-
     /// Whether the server speaks TLS itself.
     pub fn serves_tls(&self) -> bool {
         self.tls != TlsMode::PlainHttp
