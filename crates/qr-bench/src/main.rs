@@ -1,12 +1,13 @@
-//! `keygate-qr-bench DECODER RUNS`: decodes each image file named on standard input (one path a line)
-//! `RUNS` times with one decoder and prints one JSON line per file:
+//! `keygate-qr-bench DECODER RUNS`: decodes each image file named on standard input (one path
+//! a line) `RUNS` times with one decoder and prints one JSON line per file:
 //! `{"path": ..., "payloads": [...], "seconds": median}`.
 //!
 //! Decoders: `keygate` (`keygate_qr::decode_file`: the own detector alone when this binary is
 //! built plain, with rxing on its misses when built with `--features fallback`) and `rxing`
-//! (ZXing's multi-code reader, QR only, "try harder" and inverted codes on). Each run is timed in-process from reading the file to the payloads, with the
-//! same image loader for all, so the times compare decoders, not process start-up. An rxing
-//! panic counts as "nothing found" and is reported on standard error.
+//! (ZXing's multi-code reader, QR only, "try harder" and inverted codes on). Each run is timed
+//! in-process from reading the file to the payloads, with the same image loader for all, so
+//! the times compare decoders, not process start-up. An rxing panic counts as "nothing found"
+//! and is reported on standard error.
 
 use std::collections::HashSet;
 use std::io::BufRead;

@@ -11,50 +11,53 @@
 //!
 //! The own detector (about 2,500 lines: binarize, finder, geometry, detect, pipeline, payload)
 //! was measured against rxing 0.9 and the other readers on the same images in one run of
-//! `scripts/bench-qr.sh` (release build, 2-core machine, median of 3 runs per image, time =
-//! median per image from reading the file to the payloads). "keygate" is the own detector alone,
-//! "keygate+rxing" this crate as it ships. zbarimg is timed as a whole process.
+//! `scripts/bench-qr.sh` (release build, 2-core machine, median of 3 runs per image). Each cell
+//! is "codes read, median milliseconds per image" from reading the file to the payloads;
+//! "keygate" is the own detector alone, "+rxing" this crate as it ships, zxing-cpp is PyPI
+//! `zxing-cpp` 3.1.1, and zbarimg is timed as a whole process.
 //!
-//! | set (items)                         | keygate        | rxing           | keygate+rxing  | zxing-cpp 3.x  | zbarimg         |
-//! |-------------------------------------|----------------|-----------------|----------------|----------------|-----------------|
-//! | screenshots 1920x1080 (16 codes)    | 16, 15.0 ms    | 16, 67.2 ms     | 16, 15.2 ms    | 16, 20.8 ms    | 14, 134 ms      |
-//! | screenshots 3840x2160 (15)          | 15, 52.5 ms    | 15, 306 ms      | 15, 53.5 ms    | 15, 87.0 ms    | 11, 599 ms      |
-//! | screenshots 7680x4320 (15)          | 15, 233 ms     | 15, 1,306 ms    | 15, 234 ms     | 15, 378 ms     | 11, 2,374 ms    |
-//! | test screens (30)                   | 30, 24.3 ms    | 30, 138 ms      | 30, 28.7 ms    | 30, 31.7 ms    | 24, 300 ms      |
-//! | HiDPI matrix 640x480 (64)           | 64, 2.3 ms     | 64, 4.1 ms      | 64, 2.3 ms     | 64, 3.0 ms     | 32, 22.5 ms     |
-//! | no code: 1920x1080 / 4K / 8K        | 10 / 46 / 245 ms | 16 / 66 / 293 ms | 22 / 113 / 455 ms | 29 / 69 / 398 ms | 140 / 538 / 2,415 ms |
-//! | zxing corpus (138)                  | 129, 1.9 ms    | 122, 1.3 ms     | **132**, 1.9 ms | 126, 0.7 ms   | 94, 7.6 ms      |
-//! | corpus turned 0/90/180/270° (552)   | 511, 1.8 ms    | 491, 0.9 ms     | **526**, 1.8 ms | 505, 0.8 ms   | 368, 7.9 ms     |
+//! | set (codes)                  | keygate   | rxing     | +rxing    | zxing-cpp | zbarimg   |
+//! |------------------------------|-----------|-----------|-----------|-----------|-----------|
+//! | screens 1920x1080 (16)       | 16, 14.7  | 16, 62.3  | 16, 14.5  | 16, 26.2  | 14, 126   |
+//! | screens 3840x2160 (15)       | 15, 49.3  | 15, 244   | 15, 47.5  | 15, 76.4  | 11, 468   |
+//! | screens 7680x4320 (15)       | 15, 227   | 15, 1,041 | 15, 214   | 15, 337   | 11, 1,916 |
+//! | test screens (30)            | 30, 24.1  | 30, 135   | 30, 24.0  | 30, 45.4  | 24, 234   |
+//! | HiDPI matrix, 640x480 (64)   | 64, 2.3   | 64, 3.7   | 64, 2.3   | 64, 3.0   | 32, 22.0  |
+//! | no code, 1920x1080 (0)       | 0, 10.5   | 0, 15.2   | 0, 21.5   | 0, 16.7   | 0, 127    |
+//! | no code, 3840x2160 (0)       | 0, 43.1   | 0, 63.0   | 0, 93.9   | 0, 68.6   | 0, 472    |
+//! | no code, 7680x4320 (0)       | 0, 223    | 0, 289    | 0, 433    | 0, 333    | 0, 1,968  |
+//! | zxing corpus (138)           | 129, 1.9  | 122, 1.3  | 132, 1.9  | 126, 0.7  | 94, 7.5   |
+//! | corpus, 0/90/180/270° (552)  | 511, 1.8  | 491, 0.9  | 526, 1.8  | 505, 0.8  | 368, 7.8  |
 //!
-//! The screenshots are those of `tests/generated_corpus.rs` and the bench's own
-//! (`tests/support/screens.rs`); the corpus is zxing-cpp's blackbox QR samples (`../shared/
-//! qr-corpus`, scored as its README says); nothing was reported on the screens without a code.
+//! The screens are the bench's and those of `tests/generated_corpus.rs` (all from
+//! `tests/support/screens.rs`); the corpus is zxing-cpp's blackbox QR samples
+//! (`../shared/qr-corpus`, scored as its README says), also turned by 90, 180 and 270 degrees.
 //!
-//! - **Not rxing instead.** rxing alone reads fewer codes than the own detector on the photos
-//!   (122 against 129; 491 against 511 turned) and takes 4.5 to 5.8 times as long on the
-//!   screenshots people scan (1.3 s against 0.23 s at 8K); it is faster only on the corpus'
-//!   small photos (1.3 ms against 1.9 ms), where both are far below what anyone notices.
+//! - **Not rxing instead.** rxing alone reads fewer codes than the own detector in the photos
+//!   (122 against 129; 491 against 511 turned) and takes 4.3 to 5.6 times as long on the
+//!   full-HD to 8K screenshots people scan (1.04 s against 0.23 s at 8K). It is faster only on
+//!   the corpus' small photos (1.3 ms against 1.9 ms), where neither time is noticeable.
 //! - **Both, rxing second.** On the own detector's misses rxing reads three corpus items
 //!   (qrcode-2/30a, strongly sheared; high-res-1, a dense code on curved paper; qr-model-1, a
 //!   QR Model 1 symbol, which rqrr cannot read) and 15 turned ones: 132 of 138 and 526 of 552,
-//!   more than any reader measured (zxing-cpp: 126 and 505). Because it runs only when the own
-//!   detector found nothing, every image with a readable code takes the same time as before
-//!   (0.99 to 1.02 times the own detector's on the bench screenshots and the corpus; 1.18 on
-//!   the test screens, where the fallback never ran: other builds shared the machine). The price is paid on images
-//!   without a code: 22 ms instead of 10 ms at full HD, 455 ms instead of 245 ms at 8K, still
-//!   faster than zbarimg and in the range of zxing-cpp; and a cold build compiles rxing and its
-//!   few dependencies (regex, chrono, num), about 40 s of CPU at `opt-level = 3`.
-//! - **Still ours first.** The own detector stays the first reader: it is the fastest on every
+//!   more than any reader measured (zxing-cpp: 126 and 505). It runs only when the own detector
+//!   found nothing, so an image with a readable code takes the same time as before (0.94 to
+//!   1.00 times the own detector's on every set with codes). The price is paid on images
+//!   without a code, about twice the time (21.5 ms instead of 10.5 at full HD, 433 ms instead
+//!   of 223 at 8K; zbarimg takes 127 ms and 1.97 s), and in a cold build: rxing with only its
+//!   QR reader and its dependencies (regex, chrono, num) add about 40 s of CPU.
+//! - **Ours first.** The own detector stays the first reader: it is the fastest on every
 //!   screenshot size, reads every generated screenshot (as rxing and zxing-cpp do; zbarimg
-//!   misses 12 to 50 %), and owns the reading order of several codes in one image (checked by
-//!   `tests/generated_corpus.rs`). The remaining misses are one more Model 1 symbol (#940), two
-//!   codes printed over photographs (12, 13) and three blurred phone photos (qrcode-4/30, 31, 33).
+//!   misses 12 to 50 % of them) and keeps the reading order of several codes in one image.
+//!   The remaining misses: one more Model 1 symbol (#940, which zxing-cpp reads), two codes
+//!   printed over photographs (12, 13) and three blurred phone photos (qrcode-4/30, 31, 33).
 //!
-//! To measure again: `QR_CORPUS=/path/to/qr-corpus scripts/bench-qr.sh` (needs `pip install
-//! zxing-cpp pillow` and `apt-get install zbar-tools`; a missing reader is left out). It builds
-//! `crates/qr-bench` twice, without and with this crate's `rxing` feature; that package is not
-//! a default workspace member, and `cargo build -p keygate-qr --no-default-features` leaves
-//! rxing out of this crate altogether.
+//! The whole output of that run is in `crates/qr-bench/RESULTS.md`. To measure again:
+//! `QR_CORPUS=/path/to/qr-corpus scripts/bench-qr.sh` (needs `pip install zxing-cpp pillow`
+//! and `apt-get install zbar-tools`; a missing reader is left out). It builds `crates/qr-bench`
+//! twice, without and with this crate's `rxing` feature; that package is not a default
+//! workspace member, and `cargo build -p keygate-qr --no-default-features` leaves rxing out of
+//! this crate altogether.
 
 mod binarize;
 #[cfg(feature = "capture")]
