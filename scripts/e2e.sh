@@ -31,7 +31,7 @@ if [[ "${1:-}" == "--inner" ]]; then
         sleep 0.1
     done
     export KEYGATE_E2E_DRIVER="http://127.0.0.1:$port"
-    python3 "$root/src-tauri/e2e/webdriver_test.py"
+    python3 "$root/tests/e2e/webdriver_test.py"
     exit $?
 fi
 
