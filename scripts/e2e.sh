@@ -52,16 +52,6 @@ done
 target="${KEYGATE_TAURI_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/keygate-target}}"
 tools="$target/tools"
 
-echo "e2e: building keygate-desktop (target $target)"
-(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-desktop)
-echo "e2e: building the keygate CLI"
-(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-cli)
-
-if [[ ! -x "$tools/bin/tauri-driver" ]]; then
-    echo "e2e: installing tauri-driver into $tools"
-    nice -n 15 cargo install tauri-driver --locked --root "$tools"
-fi
-
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/keygate-e2e.XXXXXX")"
 keep_logs() {
     if [[ -n "${KEYGATE_E2E_KEEP_LOGS:-}" ]]; then
@@ -72,12 +62,23 @@ keep_logs() {
 trap keep_logs EXIT
 mkdir -p "$scratch/data" "$scratch/log" "$scratch/bin"
 
-# This run tests the binaries it just built: another build into the same target dir (a second
-# checkout, a concurrent run) replaces target/debug/* under a running test. A hard link keeps
-# them (cargo replaces the file, it does not rewrite it); a copy where a link cannot be made.
-for bin in keygate-desktop keygate; do
+# This run tests the binaries it builds: another build into the same target dir (a second
+# checkout, a concurrent run) replaces target/debug/* under a running test. A hard link taken
+# right after each build keeps its file (cargo replaces the file, it does not rewrite it); a
+# copy where a link cannot be made.
+build() {
+    local package="$1" bin="$2"
+    echo "e2e: building $package (target $target)"
+    (cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p "$package")
     ln "$target/debug/$bin" "$scratch/bin/$bin" 2>/dev/null || cp "$target/debug/$bin" "$scratch/bin/$bin"
-done
+}
+build keygate-desktop keygate-desktop
+build keygate-cli keygate
+
+if [[ ! -x "$tools/bin/tauri-driver" ]]; then
+    echo "e2e: installing tauri-driver into $tools"
+    nice -n 15 cargo install tauri-driver --locked --root "$tools"
+fi
 
 # The app runs through a wrapper that keeps its stderr (WebKitWebDriver drops it) for failures.
 cat >"$scratch/keygate-desktop" <<WRAPPER
