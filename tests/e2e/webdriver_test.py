@@ -101,7 +101,22 @@ class Session:
     def text(self, css):
         return fresh(lambda: call("GET", self.path(f"/element/{self.find(css)}/text")))
 
+    def settle(self):
+        """Returns after the page's next two rendering updates.
+
+        WebKitWebDriver computes a click's point from the layout it sees, then sends the mouse
+        events; work the page left for its next rendering update lands in between. Opening the
+        Add dialog is one: it reopens scrolled where it was left, and `focus()` on its first
+        field scrolls it only at that update, so a click on "Scan the screen" measured before it
+        landed on the link field after it (the scan then never started). Two frames: the scroll
+        comes after the first frame's callbacks, in the same update.
+        """
+        call("POST", self.path("/execute/async"), {"script": (
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"), "args": []})
+
     def click(self, css):
+        self.settle()
         fresh(lambda: call("POST", self.path(f"/element/{self.find(css)}/click"), {}))
 
     def type(self, css, text):
