@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: sets up what the tests need, then runs every test of the workspace
-# (the desktop app, src-tauri, included) against a real, throwaway Secret
-# Service (scripts/with-keyring.sh) on a virtual X display, and ends with one line totalling all
-# test binaries, and the desktop app's end-to-end test (scripts/e2e.sh: the real app in a real
-# WebKitGTK webview through WebDriver).
+# (the desktop app included) against a real, throwaway Secret Service (scripts/with-keyring.sh) on
+# a virtual X display, the ignored tests too (those that need the keyring or the display: plain
+# `cargo test` reports them as ignored), then the desktop app's end-to-end test (scripts/e2e.sh:
+# the real app in a real WebKitGTK webview through WebDriver), and ends with one line totalling
+# all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -11,7 +12,7 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1920x1080x24" \
-  cargo test --workspace "$@" 2>&1 |
+  cargo test --workspace "$@" -- --include-ignored 2>&1 |
   tee "$log" || status=$?
 
 if ((status == 0)); then

@@ -1,3 +1,5 @@
+//! Tauri's build step: the app's command permissions and the context `generate_context!` reads.
+
 /// The commands the webview may call; each becomes an `allow-<name>` permission that
 /// capabilities/default.json grants. Nothing else (no core plugin) is granted.
 const COMMANDS: &[&str] = &[
@@ -33,7 +35,18 @@ const COMMANDS: &[&str] = &[
     "console_setup_add",
     "console_confirm_setup",
     "console_logout",
-    "console_call",
+    "console_list_users",
+    "console_create_user",
+    "console_set_user_active",
+    "console_reset_2fa",
+    "console_list_devices",
+    "console_add_device",
+    "console_confirm_device",
+    "console_delete_device",
+    "console_regenerate_codes",
+    "console_list_sessions",
+    "console_revoke_session",
+    "console_audit",
     "console_own_code",
     "first_codes_shown",
 ];

@@ -1,7 +1,7 @@
-// Keygate's window: plain JS over the app's own Tauri commands.
-"use strict";
+// Keygate's window: an ES module over the app's own Tauri commands (through ipc.js).
 
-const invoke = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args || {});
+import { errorKind, errorText, invoke } from "./ipc.js";
+
 const $ = (id) => document.getElementById(id);
 
 let accounts = [];
@@ -50,10 +50,6 @@ function showMessage(text, isError) {
   m.hidden = false;
   clearTimeout(messageTimer);
   messageTimer = setTimeout(() => { m.hidden = true; }, isError ? 10000 : 3000);
-}
-
-function errorText(err) {
-  return typeof err === "string" ? err : (err && err.message) || String(err);
 }
 
 function matches(a, query) {
@@ -347,7 +343,9 @@ async function refresh() {
       }
     }
   } catch (err) {
-    showMessage(errorText(err), true);
+    // Locked from the tray between two calls: show the locked view, not an error.
+    if (errorKind(err) === "locked") showLocked();
+    else showMessage(errorText(err), true);
   }
 }
 
@@ -380,7 +378,15 @@ async function unlockNow() {
     // The app password may have been set or removed meanwhile (another window, a restart).
     await loadAppPasswordState();
     showUnlockError(errorText(err));
+    if (errorKind(err) === "throttled") waitBeforeUnlock(err.retry_after);
   }
+}
+
+// After too many wrong app passwords the app refuses attempts for a while: the button waits too.
+function waitBeforeUnlock(seconds) {
+  const button = $("unlock-button");
+  button.disabled = true;
+  setTimeout(() => { button.disabled = false; }, Math.max(1, seconds || 1) * 1000);
 }
 
 function clearAppPasswordFields() {
@@ -586,7 +592,7 @@ async function checkManual(all) {
   try {
     await invoke("check_manual", { entry: manualEntry() });
   } catch (err) {
-    problems = Array.isArray(err) ? err : [{ field: "secret", message: errorText(err) }];
+    problems = errorKind(err) === "fields" ? err.fields : [{ field: "secret", message: errorText(err) }];
   }
   if (mine === manualCheck) showManualProblems(problems, all);
   return problems.length === 0;

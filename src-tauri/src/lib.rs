@@ -5,6 +5,7 @@ pub mod app;
 pub mod console;
 mod console_commands;
 pub mod error;
+pub mod manual;
 mod startup;
 mod tray;
 
@@ -16,8 +17,9 @@ use keygate_vault::KeyringStore;
 use tauri::{Manager, State};
 use zeroize::Zeroizing;
 
-use crate::app::{AccountView, AddedView, Desktop, FieldError, ManualEntry, Settings};
+use crate::app::{AccountView, AddedView, Desktop, Settings};
 use crate::error::DesktopError;
+use crate::manual::ManualEntry;
 
 /// How long a copied code stays on the clipboard.
 const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
@@ -160,8 +162,8 @@ fn add_clipboard(state: State<AppState>) -> Result<Vec<AddedView>, DesktopError>
 
 /// Checks a manual entry as it is typed: every field's problem, none when it can be added.
 #[tauri::command(async)]
-fn check_manual(entry: ManualEntry) -> Result<(), Vec<FieldError>> {
-    entry.account().map(|_| ())
+fn check_manual(entry: ManualEntry) -> Result<(), DesktopError> {
+    entry.account().map(|_| ()).map_err(DesktopError::Fields)
 }
 
 #[tauri::command(async)]
@@ -276,7 +278,18 @@ pub fn run() {
             console_commands::console_setup_add,
             console_commands::console_confirm_setup,
             console_commands::console_logout,
-            console_commands::console_call,
+            console_commands::console_list_users,
+            console_commands::console_create_user,
+            console_commands::console_set_user_active,
+            console_commands::console_reset_2fa,
+            console_commands::console_list_devices,
+            console_commands::console_add_device,
+            console_commands::console_confirm_device,
+            console_commands::console_delete_device,
+            console_commands::console_regenerate_codes,
+            console_commands::console_list_sessions,
+            console_commands::console_revoke_session,
+            console_commands::console_audit,
             console_commands::console_own_code,
             startup::first_codes_shown
         ])

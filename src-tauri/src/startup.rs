@@ -8,7 +8,7 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 static SHOWN: OnceLock<()> = OnceLock::new();
 
 /// Records the moment the app's code started running (call first thing in `run`).
-pub fn mark_start() {
+pub(crate) fn mark_start() {
     STARTED.get_or_init(Instant::now);
 }
 

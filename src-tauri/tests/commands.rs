@@ -1,37 +1,26 @@
-//! The Tauri commands' functions ([`Desktop`]) against a real vault on the real Secret Service.
-//! Run under scripts/with-keyring.sh:
-//! `../scripts/with-keyring.sh cargo test` (from src-tauri/).
+//! The Tauri commands' functions ([`Desktop`]) against a real vault: on the in-memory secret
+//! store by default, and on the real Secret Service in each test's ignored `keyring` variant
+//! (`scripts/with-keyring.sh cargo test -p keygate-desktop -- --include-ignored`; the clipboard
+//! test also needs an X display: scripts/test.sh runs them all).
+
+#[macro_use]
+mod common;
 
 use std::path::Path;
 
-use keygate_desktop::app::{AccountView, Desktop, ManualEntry, ManualSecret, Settings};
+use common::{Secrets, TestStore};
+use keygate_desktop::app::{AccountView, Desktop, Settings};
+use keygate_desktop::error::DesktopError;
+use keygate_desktop::manual::{ManualEntry, ManualSecret};
 use keygate_otp::{Account, Algorithm, Kind, Secret};
-use keygate_vault::{KeyringStore, SecretStore};
+use keygate_vault::SecretStore;
 
 /// RFC 6238's SHA1 test secret ("12345678901234567890").
 const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
-/// Panics with what to do unless this runs on the throwaway keyring of scripts/with-keyring.sh
-/// (never on a real keyring); KEYGATE_SKIP_KEYRING=1 skips instead.
-fn keyring_ready() -> bool {
-    let problem = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        Some("there is no D-Bus session bus")
-    } else if std::env::var("KEYGATE_TEST_KEYRING").as_deref() != Ok("1") {
-        Some("this session bus was not set up by scripts/with-keyring.sh")
-    } else {
-        None
-    };
-    match problem {
-        None => true,
-        Some(_) if std::env::var("KEYGATE_SKIP_KEYRING").as_deref() == Ok("1") => false,
-        Some(problem) => panic!(
-            "{problem}: run `../scripts/with-keyring.sh cargo test` (or KEYGATE_SKIP_KEYRING=1)"
-        ),
-    }
-}
-
-fn desktop(dir: &Path) -> Desktop<KeyringStore> {
-    let mut desktop = Desktop::open(dir, KeyringStore::new().unwrap()).unwrap();
+/// The app as it starts on `dir` with `secrets`, unlocked.
+fn desktop(dir: &Path, secrets: &Secrets) -> Desktop<TestStore> {
+    let mut desktop = Desktop::open(dir, secrets.open()).unwrap();
     desktop.unlock().unwrap();
     desktop
 }
@@ -41,13 +30,9 @@ fn only(views: &[AccountView]) -> &AccountView {
     &views[0]
 }
 
-#[test]
-fn a_link_adds_an_account_whose_codes_match_rfc_6238() {
-    if !keyring_ready() {
-        return;
-    }
+fn a_link_adds_an_account_whose_codes_match_rfc_6238(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let link = format!("otpauth://totp/ACME:alice?secret={RFC_SECRET}&issuer=ACME&digits=8");
     let added = app.add_links(&link).unwrap();
     assert_eq!(added.len(), 1);
@@ -74,27 +59,28 @@ fn a_link_adds_an_account_whose_codes_match_rfc_6238() {
 
     // A fresh instance (a restart) finds the secret in the keyring.
     drop(app);
-    let reopened = desktop(dir.path());
+    let reopened = desktop(dir.path(), &secrets);
     assert_eq!(
         only(&reopened.list_at(59).unwrap()).code.as_deref(),
         Some("94287082")
     );
 }
 
-#[test]
-fn locked_means_no_codes_until_unlocked_again() {
-    if !keyring_ready() {
-        return;
-    }
+fn locked_means_no_codes_until_unlocked_again(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!("otpauth://totp/L:bob?secret={RFC_SECRET}"))
         .unwrap();
     let id = only(&app.list_now().unwrap()).id.clone();
     app.lock();
     assert!(!app.is_unlocked());
-    let err = app.list_now().unwrap_err().to_string();
-    assert!(err.contains("locked"), "{err}");
+    let err = app.list_now().unwrap_err();
+    assert_eq!(
+        err.kind(),
+        "locked",
+        "the UI shows the locked view on this kind"
+    );
+    assert!(err.to_string().contains("locked"), "{err}");
     assert!(app
         .code_now(&id)
         .unwrap_err()
@@ -112,13 +98,9 @@ fn locked_means_no_codes_until_unlocked_again() {
     );
 }
 
-#[test]
-fn bad_links_say_what_is_wrong_and_add_nothing() {
-    if !keyring_ready() {
-        return;
-    }
+fn bad_links_say_what_is_wrong_and_add_nothing(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let good = format!("otpauth://totp/G:ok?secret={RFC_SECRET}");
     let err = app
         .add_links(&format!("{good} otpauth://totp/Bad:x?secret=not*base32"))
@@ -147,13 +129,9 @@ fn bad_links_say_what_is_wrong_and_add_nothing() {
     assert!(app.list_now().unwrap().is_empty());
 }
 
-#[test]
-fn an_image_file_adds_its_qr_codes_and_one_without_says_so() {
-    if !keyring_ready() {
-        return;
-    }
+fn an_image_file_adds_its_qr_codes_and_one_without_says_so(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let link = format!("otpauth://totp/Img:carol?secret={RFC_SECRET}&issuer=Img");
     let png = dir.path().join("qr.png");
     std::fs::write(&png, keygate_qr::encode_png(&link, 8).unwrap()).unwrap();
@@ -198,13 +176,9 @@ fn image_png_white() -> Vec<u8> {
     out.into_inner()
 }
 
-#[test]
-fn a_qr_code_that_is_not_an_otpauth_link_is_refused() {
-    if !keyring_ready() {
-        return;
-    }
+fn a_qr_code_that_is_not_an_otpauth_link_is_refused(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let png = dir.path().join("web.png");
     std::fs::write(
         &png,
@@ -216,13 +190,9 @@ fn a_qr_code_that_is_not_an_otpauth_link_is_refused() {
     assert!(app.list_now().unwrap().is_empty());
 }
 
-#[test]
-fn edit_and_delete_change_the_list() {
-    if !keyring_ready() {
-        return;
-    }
+fn edit_and_delete_change_the_list(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!(
         "otpauth://totp/Old:dave?secret={RFC_SECRET}&issuer=Old otpauth://totp/Keep:erin?secret=JBSWY3DPEHPK3PXP&issuer=Keep"
     ))
@@ -248,7 +218,7 @@ fn edit_and_delete_change_the_list() {
 
     // Kept across a restart; an empty issuer or note clears it.
     drop(app);
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let list = app.list_now().unwrap();
     let reopened = list.iter().find(|a| a.id == dave).unwrap();
     assert_eq!(reopened.note.as_deref(), Some("backup codes in the safe"));
@@ -279,16 +249,12 @@ fn edit_and_delete_change_the_list() {
 
     // Deleted means gone from the keyring too: a restart still lists one account.
     drop(app);
-    assert_eq!(desktop(dir.path()).list_now().unwrap().len(), 1);
+    assert_eq!(desktop(dir.path(), &secrets).list_now().unwrap().len(), 1);
 }
 
-#[test]
-fn hotp_next_advances_and_persists_the_counter() {
-    if !keyring_ready() {
-        return;
-    }
+fn hotp_next_advances_and_persists_the_counter(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!(
         "otpauth://hotp/H:frank?secret={RFC_SECRET}&counter=0"
     ))
@@ -300,7 +266,7 @@ fn hotp_next_advances_and_persists_the_counter() {
     assert_eq!(app.hotp_next(&row.id).unwrap(), "755224");
     assert_eq!(app.hotp_next(&row.id).unwrap(), "287082");
     drop(app);
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     assert_eq!(
         app.hotp_next(&row.id).unwrap(),
         "359152",
@@ -326,13 +292,9 @@ fn engine_code(secret: &str, time: u64) -> String {
         .unwrap()
 }
 
-#[test]
-fn the_next_code_shows_in_the_last_five_seconds_only() {
-    if !keyring_ready() {
-        return;
-    }
+fn the_next_code_shows_in_the_last_five_seconds_only(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!(
         "otpauth://totp/N:nina?secret={RFC_SECRET}&issuer=N otpauth://hotp/H:hal?secret={RFC_SECRET}&counter=0 otpauth://totp/P:pat?secret=JBSWY3DPEHPK3PXP&issuer=P&period=60"
     ))
@@ -392,25 +354,21 @@ fn the_next_code_shows_in_the_last_five_seconds_only() {
     assert_eq!((hal.code, hal.next_code), (None, None));
 }
 
-#[test]
-fn favourites_and_moves_change_the_vault_order_and_persist() {
-    if !keyring_ready() {
-        return;
-    }
+fn favourites_and_moves_change_the_vault_order_and_persist(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!(
         "otpauth://totp/A:a?secret={RFC_SECRET}&issuer=A otpauth://totp/B:b?secret={RFC_SECRET}&issuer=B otpauth://totp/C:c?secret={RFC_SECRET}&issuer=C otpauth://totp/D:d?secret={RFC_SECRET}&issuer=D"
     ))
     .unwrap();
-    let names = |app: &Desktop<KeyringStore>| -> Vec<String> {
+    let names = |app: &Desktop<TestStore>| -> Vec<String> {
         app.list_now()
             .unwrap()
             .into_iter()
             .map(|a| a.name)
             .collect()
     };
-    let id_of = |app: &Desktop<KeyringStore>, name: &str| {
+    let id_of = |app: &Desktop<TestStore>, name: &str| {
         app.list_now()
             .unwrap()
             .into_iter()
@@ -451,7 +409,7 @@ fn favourites_and_moves_change_the_vault_order_and_persist() {
 
     // Both survive a restart.
     drop(app);
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     assert_eq!(names(&app), ["b", "a", "c", "d"]);
     assert!(app.list_now().unwrap()[2].favourite);
     app.set_favourite(&c, false).unwrap();
@@ -501,13 +459,9 @@ fn rasterise_svg(svg: &str, scale: u32) -> image::GrayImage {
     img
 }
 
-#[test]
-fn an_accounts_qr_code_holds_its_link_and_needs_the_vault_unlocked() {
-    if !keyring_ready() {
-        return;
-    }
+fn an_accounts_qr_code_holds_its_link_and_needs_the_vault_unlocked(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     app.add_links(&format!(
         "otpauth://totp/ACME%20Corp:alice%40example.com?secret={RFC_SECRET}&issuer=ACME%20Corp&digits=8&algorithm=SHA256&period=60"
     ))
@@ -567,11 +521,7 @@ fn fields(entry: &ManualEntry) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-#[test]
-fn manual_entry_names_the_wrong_field_and_adds_a_good_account() {
-    if !keyring_ready() {
-        return;
-    }
+fn manual_entry_names_the_wrong_field_and_adds_a_good_account(secrets: Secrets) {
     // Validation as you type: each problem is attached to its field, the secret never quoted.
     let bad = entry("ACME", "alice", "JBSW*Y3DP");
     let problems = fields(&bad);
@@ -628,8 +578,13 @@ fn manual_entry_names_the_wrong_field_and_adds_a_good_account() {
 
     // A good entry is added, and its codes are the engine's for the same secret.
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
-    let err = app.add_manual(&bad).unwrap_err().to_string();
+    let mut app = desktop(dir.path(), &secrets);
+    let err = app.add_manual(&bad).unwrap_err();
+    assert!(
+        matches!(&err, DesktopError::Fields(problems) if problems.len() == 1 && problems[0].field == "secret"),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(
         err.contains("base32") && !err.contains("JBSW*Y3DP"),
         "{err}"
@@ -709,15 +664,14 @@ fn the_idle_lock_defaults_to_five_minutes_and_zero_disables_it() {
     assert!(secs(Some("-1")).is_err());
 }
 
-/// Panics unless an X display is available (xvfb-run); KEYGATE_SKIP_DISPLAY=1 skips instead.
-fn display_ready() -> bool {
-    if std::env::var_os("DISPLAY").is_some() {
-        return true;
+/// Panics with what to do unless an X display is available.
+fn need_display() {
+    if std::env::var_os("DISPLAY").is_none() {
+        panic!(
+            "there is no X display: this test needs one and xclip, e.g. `scripts/with-keyring.sh \
+             xvfb-run -a cargo test -p keygate-desktop -- --ignored` (scripts/test.sh does)"
+        );
     }
-    if std::env::var("KEYGATE_SKIP_DISPLAY").as_deref() == Ok("1") {
-        return false;
-    }
-    panic!("no X display: run the tests under xvfb-run -a (or set KEYGATE_SKIP_DISPLAY=1)");
 }
 
 /// Puts `bytes` on the clipboard as `mime` with xclip, which keeps serving it in the background.
@@ -746,12 +700,12 @@ fn eventually<T>(mut f: impl FnMut() -> Result<T, String>) -> Result<T, String> 
 }
 
 #[test]
+#[ignore = "needs an X display with xclip and a Secret Service: run under scripts/with-keyring.sh xvfb-run with --include-ignored (scripts/test.sh does)"]
 fn a_clipboard_image_adds_its_qr_code_and_no_image_says_so() {
-    if !keyring_ready() || !display_ready() {
-        return;
-    }
+    let secrets = Secrets::keyring();
+    need_display();
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
 
     // Nothing on the clipboard.
     let err = app.add_clipboard().unwrap_err().to_string();
@@ -813,17 +767,17 @@ fn code_at_59<S: SecretStore>(app: &Desktop<S>) -> Option<String> {
     only(&app.list_at(59).unwrap()).code.clone()
 }
 
-/// The real keyring, recording which keys are read (to show a refused unlock reads no secret).
+/// The test's store, recording which keys are read (to show a refused unlock reads no secret).
 #[derive(Clone)]
 struct Recording {
-    inner: std::sync::Arc<KeyringStore>,
+    inner: std::sync::Arc<TestStore>,
     loaded: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Recording {
-    fn new() -> Self {
+    fn new(secrets: &Secrets) -> Self {
         Recording {
-            inner: std::sync::Arc::new(KeyringStore::new().unwrap()),
+            inner: std::sync::Arc::new(secrets.open()),
             loaded: Default::default(),
         }
     }
@@ -850,14 +804,10 @@ impl SecretStore for Recording {
     }
 }
 
-#[test]
-fn an_app_password_gates_unlocking_and_is_throttled() {
-    if !keyring_ready() {
-        return;
-    }
+fn an_app_password_gates_unlocking_and_is_throttled(secrets: Secrets) {
     const PASSWORD: &str = "correct horse battery";
     let dir = tempfile::tempdir().unwrap();
-    let store = Recording::new();
+    let store = Recording::new(&secrets);
     let mut app = Desktop::open(dir.path(), store.clone()).unwrap();
     app.unlock().unwrap();
     app.add_links(&format!("otpauth://totp/L:bob?secret={RFC_SECRET}"))
@@ -899,11 +849,12 @@ fn an_app_password_gates_unlocking_and_is_throttled() {
 
     // After a wrong one, even the right one waits: 1 s, then 2, 4 … at most 60 s.
     assert_eq!(app.app_password_retry_after(t), Some(1));
-    let err = app
-        .unlock_with_at(Some(PASSWORD), t)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(err, "too many wrong app passwords: try again in 1 s");
+    let err = app.unlock_with_at(Some(PASSWORD), t).unwrap_err();
+    assert_eq!((err.kind(), err.retry_after()), ("throttled", Some(1)));
+    assert_eq!(
+        err.to_string(),
+        "too many wrong app passwords: try again in 1 s"
+    );
     assert!(!app.is_unlocked());
     assert!(
         store.take_loaded().is_empty(),
@@ -918,7 +869,7 @@ fn an_app_password_gates_unlocking_and_is_throttled() {
         assert_eq!(app.app_password_retry_after(now + delay - 1), Some(1));
         assert!(matches!(
             app.unlock_with_at(Some(PASSWORD), now + delay - 1),
-            Err(keygate_desktop::error::DesktopError::Throttled(1))
+            Err(DesktopError::Throttled(1))
         ));
         delays.push(delay);
         now += delay;
@@ -932,7 +883,7 @@ fn an_app_password_gates_unlocking_and_is_throttled() {
     assert_eq!(app.app_password_retry_after(now), None);
 
     // Another instance on the same data directory (a restart) needs it too.
-    let mut second = Desktop::open(dir.path(), Recording::new()).unwrap();
+    let mut second = Desktop::open(dir.path(), Recording::new(&secrets)).unwrap();
     assert!(second.has_app_password().unwrap());
     assert!(second.unlock().is_err());
     assert!(!second.is_unlocked());
@@ -967,3 +918,18 @@ fn an_app_password_gates_unlocking_and_is_throttled() {
     second.unlock().unwrap();
     assert_eq!(code_at_59(&second).as_deref(), Some("287082"));
 }
+
+on_both_stores!(
+    a_link_adds_an_account_whose_codes_match_rfc_6238,
+    locked_means_no_codes_until_unlocked_again,
+    bad_links_say_what_is_wrong_and_add_nothing,
+    an_image_file_adds_its_qr_codes_and_one_without_says_so,
+    a_qr_code_that_is_not_an_otpauth_link_is_refused,
+    edit_and_delete_change_the_list,
+    hotp_next_advances_and_persists_the_counter,
+    the_next_code_shows_in_the_last_five_seconds_only,
+    favourites_and_moves_change_the_vault_order_and_persist,
+    an_accounts_qr_code_holds_its_link_and_needs_the_vault_unlocked,
+    manual_entry_names_the_wrong_field_and_adds_a_good_account,
+    an_app_password_gates_unlocking_and_is_throttled,
+);

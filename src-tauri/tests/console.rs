@@ -1,35 +1,31 @@
 //! The Console commands' functions against a real embedded server (HTTPS on 127.0.0.1, a real
-//! SQLite file, its master key in the real Secret Service) and a real vault. Run under
-//! scripts/with-keyring.sh: `../scripts/with-keyring.sh cargo test` (from src-tauri/).
+//! SQLite file) and a real vault holding its master key: on the in-memory secret store by
+//! default, and on the real Secret Service in each test's ignored `keyring` variant
+//! (`scripts/with-keyring.sh cargo test -p keygate-desktop -- --include-ignored`, as
+//! scripts/test.sh runs it).
+
+#[macro_use]
+mod common;
 
 use std::path::Path;
 
+use common::{Secrets, TestStore};
 use keygate_desktop::app::Desktop;
 use keygate_desktop::console::{self, Console};
 use keygate_desktop::error::DesktopError;
 use keygate_otp::unix_now;
-use keygate_vault::KeyringStore;
-use serde_json::{json, Value};
+use keygate_server::api::{AuditQuery, CreateUserRequest, DeviceKind, Next};
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn keyring_ready() -> bool {
-    let ready = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-        && std::env::var("KEYGATE_TEST_KEYRING").as_deref() == Ok("1");
-    if !ready && std::env::var("KEYGATE_SKIP_KEYRING").as_deref() != Ok("1") {
-        panic!("run under ../scripts/with-keyring.sh (or KEYGATE_SKIP_KEYRING=1)");
-    }
-    ready
-}
-
-fn desktop(dir: &Path) -> Desktop<KeyringStore> {
-    let mut desktop = Desktop::open(dir, KeyringStore::new().unwrap()).unwrap();
+fn desktop(dir: &Path, secrets: &Secrets) -> Desktop<TestStore> {
+    let mut desktop = Desktop::open(dir, secrets.open()).unwrap();
     desktop.unlock().unwrap();
     desktop
 }
 
-async fn embedded(dir: &Path, app: &Desktop<KeyringStore>) -> Console {
+async fn embedded(dir: &Path, app: &Desktop<TestStore>) -> Console {
     let secret = app
         .vault()
         .app_secret(console::EMBEDDED_KEY_NAME, console::EMBEDDED_KEY_LEN)
@@ -66,23 +62,17 @@ fn code_of(uri: &str) -> String {
 /// First admin, sign-in with enrolment through the app's own authenticator, then the
 /// management calls an admin makes: users, devices (TOTP confirmed by a code, backup codes),
 /// sessions, audit; and a second sign-in with a backup code.
-#[tokio::test(flavor = "multi_thread")]
-async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
-    if !keyring_ready() {
-        return;
-    }
+async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let mut console = embedded(dir.path(), &app).await;
 
     // Nothing works before sign-in; the app offers to create the first admin.
     let status = console.status().await.unwrap();
     assert!(status.needs_first_admin && status.user.is_none());
-    let refused = console
-        .call("GET", "/api/v1/users", None)
-        .await
-        .unwrap_err();
+    let refused = console.list_users("", 1).await.unwrap_err();
     assert_eq!(server_code(&refused), "unauthenticated");
+    assert_eq!((refused.kind(), refused.retry_after()), ("server", None));
     let short = console
         .create_first_admin("root", "root@example.com", Zeroizing::new("short".into()))
         .await
@@ -115,15 +105,12 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
         .login("root", Zeroizing::new(PASSWORD.into()))
         .await
         .unwrap();
-    assert_eq!(next, "setup");
+    assert_eq!(next, Next::Setup);
     let setup = console.begin_setup().await.unwrap();
-    let uri = setup["otpauth_uri"].as_str().unwrap().to_string();
-    assert!(
-        setup["qr_svg"].as_str().unwrap().starts_with("<svg")
-            || setup["qr_svg"].as_str().unwrap().contains("<svg")
-    );
+    assert!(setup.qr_svg.contains("<svg"), "{}", setup.qr_svg);
     // What console_setup_add adds: the link the server sent, kept on the Rust side.
-    assert_eq!(console.enrolment_link(), Some(uri.as_str()));
+    let uri = console.enrolment_link().unwrap().to_string();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(app.add_links(console.enrolment_link().unwrap()).unwrap()[0].added);
     let (user, issuer) = console.signing_in().unwrap();
     let own = console::own_code(&app.list_now().unwrap(), &user, issuer.as_deref())
@@ -135,110 +122,111 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
         // django-otp's throttle: the next attempt waits 1 s after one failure.
         let throttled = console.confirm_setup(&own).await.unwrap_err();
         assert_eq!(server_code(&throttled), "throttled");
+        // The server's Retry-After reaches the UI.
+        assert_eq!(throttled.retry_after(), Some(1));
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
-    assert_eq!(console.confirm_setup(&own).await.unwrap(), "done");
+    assert_eq!(console.confirm_setup(&own).await.unwrap(), Next::Done);
     let status = console.status().await.unwrap();
-    assert_eq!(status.user.as_ref().unwrap()["username"], "root");
+    assert_eq!(status.user.as_ref().unwrap().username, "root");
 
     // Users: create, search, deactivate.
     let alice = console
-        .call(
-            "POST",
-            "/api/v1/users",
-            Some(json!({"username": "alice", "email": "alice@example.com", "password": PASSWORD})),
-        )
+        .create_user(&CreateUserRequest {
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            password: Zeroizing::new(PASSWORD.into()),
+            display_name: String::new(),
+            is_staff: false,
+            is_superuser: false,
+        })
         .await
         .unwrap();
-    let alice_id = alice["id"].as_i64().unwrap();
-    let found = console
-        .call("GET", "/api/v1/users?query=ali", None)
-        .await
-        .unwrap();
-    assert_eq!(found["total"], 1);
-    assert_eq!(found["users"][0]["username"], "alice");
+    assert_eq!((alice.username.as_str(), alice.is_active), ("alice", true));
+    let found = console.list_users("ali", 1).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.users, std::slice::from_ref(&alice));
+    assert_eq!(console.list_users("", 1).await.unwrap().total, 2);
 
     // A TOTP device for alice: unconfirmed until a code from it is entered.
-    let device = console
-        .call(
-            "POST",
-            &format!("/api/v1/users/{alice_id}/devices"),
-            Some(json!({"kind": "totp", "name": "phone"})),
-        )
+    let added = console
+        .add_device(alice.id, DeviceKind::Totp, "phone")
         .await
         .unwrap();
-    let device_id = device["id"].as_i64().unwrap();
-    let device_uri = device["otpauth_uri"].as_str().unwrap();
-    assert!(device["qr_svg"].as_str().unwrap().contains("<svg"));
-    let listed = console
-        .call("GET", &format!("/api/v1/users/{alice_id}/devices"), None)
+    let device_uri = added
+        .otpauth_uri
+        .as_deref()
+        .expect("a TOTP device has a link")
+        .to_string();
+    assert!(added.qr_svg.as_deref().unwrap().contains("<svg"));
+    assert_eq!(added.backup_codes, None);
+    let device = added.device;
+    assert_eq!((device.kind, device.confirmed), (DeviceKind::Totp, false));
+    let listed = console.list_devices(alice.id).await.unwrap();
+    assert_eq!(listed, std::slice::from_ref(&device));
+    let wrong = console.confirm_device(device.id, "000000").await;
+    if code_of(&device_uri) != "000000" {
+        assert_eq!(server_code(&wrong.unwrap_err()), "invalid_code");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let confirmed = console
+        .confirm_device(device.id, &code_of(&device_uri))
         .await
         .unwrap();
-    assert_eq!(listed[0]["confirmed"], false, "{listed}");
-    console
-        .call(
-            "POST",
-            &format!("/api/v1/devices/{device_id}/confirm"),
-            Some(json!({"token": code_of(device_uri)})),
-        )
-        .await
-        .unwrap();
-    let listed = console
-        .call("GET", &format!("/api/v1/users/{alice_id}/devices"), None)
-        .await
-        .unwrap();
-    assert_eq!(listed[0]["confirmed"], true, "{listed}");
+    assert!(confirmed.confirmed);
+    let listed = console.list_devices(alice.id).await.unwrap();
+    assert!(listed[0].confirmed, "{listed:?}");
 
-    // Backup codes for root: shown once, ten of them.
-    let root_id = status.user.as_ref().unwrap()["id"].as_i64().unwrap();
+    // Backup codes for root: shown once, ten of them; new ones replace them.
+    let root_id = status.user.as_ref().unwrap().id;
     let backup = console
-        .call(
-            "POST",
-            &format!("/api/v1/users/{root_id}/devices"),
-            Some(json!({"kind": "static", "name": "backup codes"})),
-        )
+        .add_device(root_id, DeviceKind::Static, "backup codes")
         .await
         .unwrap();
-    let codes: Vec<String> = backup["backup_codes"]
-        .as_array()
+    assert!(backup.otpauth_uri.is_none() && backup.qr_svg.is_none());
+    assert_eq!(backup.id, backup.device.id);
+    let old_codes = backup.backup_codes.unwrap();
+    assert_eq!(old_codes.len(), 10);
+    let codes = console
+        .regenerate_codes(backup.device.id)
+        .await
         .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
+        .backup_codes;
     assert_eq!(codes.len(), 10);
+    assert!(codes.iter().all(|c| !old_codes.contains(c)));
 
     // Deactivate alice; reset her 2FA.
-    let patched = console
-        .call(
-            "PATCH",
-            &format!("/api/v1/users/{alice_id}"),
-            Some(json!({"is_active": false})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(patched["is_active"], false);
-    let reset = console
-        .call("POST", &format!("/api/v1/users/{alice_id}/reset-2fa"), None)
-        .await
-        .unwrap();
-    assert_eq!(reset["devices_removed"], 1);
+    let patched = console.set_user_active(alice.id, false).await.unwrap();
+    assert!(!patched.is_active);
+    assert_eq!(
+        console.reset_2fa(alice.id).await.unwrap().devices_removed,
+        1
+    );
+    assert!(console.list_devices(alice.id).await.unwrap().is_empty());
+
+    // A device that is gone: the server's not_found, as the UI receives it.
+    let gone = console.delete_device(device.id).await.unwrap_err();
+    assert_eq!((server_code(&gone), gone.kind()), ("not_found", "server"));
 
     // Sessions and audit.
-    let sessions = console
-        .call("GET", &format!("/api/v1/users/{root_id}/sessions"), None)
-        .await
-        .unwrap();
-    assert!(sessions
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s["current"] == true));
+    let sessions = console.list_sessions(root_id).await.unwrap();
+    assert!(
+        sessions.iter().any(|s| s.current && s.session.verified),
+        "{sessions:?}"
+    );
     let audit = console
-        .call("GET", "/api/v1/audit?action=user.created", None)
+        .audit(&AuditQuery {
+            action: Some("user.created".into()),
+            ..AuditQuery::default()
+        })
         .await
         .unwrap();
-    let targets: Vec<&Value> = audit["entries"].as_array().unwrap().iter().collect();
-    assert_eq!(targets.len(), 2, "{audit}");
+    assert_eq!(audit.entries.len(), 2, "{audit:?}");
+    assert!(audit.entries.iter().all(|e| e.action == "user.created"));
+    assert!(
+        audit.entries.iter().any(|e| e.target.contains("alice")),
+        "{audit:?}"
+    );
 
     // Sign out; the next sign-in asks for a code, and a backup code passes.
     console.logout().await.unwrap();
@@ -248,37 +236,39 @@ async fn an_admin_signs_in_with_2fa_and_manages_users_and_devices() {
             .login("root", Zeroizing::new(PASSWORD.into()))
             .await
             .unwrap(),
-        "otp"
+        Next::Otp
     );
     assert_eq!(
         server_code(&console.verify_code("12345678").await.unwrap_err()),
         "invalid_code"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(console.verify_code(&codes[0]).await.unwrap(), "done");
+    assert_eq!(console.verify_code(&codes[0]).await.unwrap(), Next::Done);
     assert!(console.status().await.unwrap().user.is_some());
 
-    // The auth endpoints are not reachable through the generic call.
-    assert!(console
-        .call("POST", "/api/v1/auth/logout", None)
+    // Revoking the own session signs out.
+    let current = console
+        .list_sessions(root_id)
         .await
-        .is_err());
+        .unwrap()
+        .into_iter()
+        .find(|s| s.current)
+        .unwrap();
+    console.revoke_session(current.session.id).await.unwrap();
+    assert!(console.status().await.unwrap().user.is_none());
+
     console.disconnect().await;
     assert!(matches!(
-        console.call("GET", "/api/v1/users", None).await,
+        console.list_users("", 1).await,
         Err(DesktopError::NotConnected)
     ));
 }
 
 /// The certificate rules: a pinned fingerprint must match; the system trust store refuses a
 /// self-signed certificate; plain HTTP is refused before any connection.
-#[tokio::test(flavor = "multi_thread")]
-async fn remote_connections_verify_the_certificate() {
-    if !keyring_ready() {
-        return;
-    }
+async fn remote_connections_verify_the_certificate(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let app = desktop(dir.path());
+    let app = desktop(dir.path(), &secrets);
     let mut server = embedded(dir.path(), &app).await;
     let status = server.status().await.unwrap();
     let url = status.url.unwrap();
@@ -334,13 +324,9 @@ async fn remote_connections_verify_the_certificate() {
 
 /// The embedded server's master key lives in the keyring: a restart with the same vault reads
 /// the device secrets it encrypted before.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_embedded_server_keeps_its_key_across_restarts() {
-    if !keyring_ready() {
-        return;
-    }
+async fn the_embedded_server_keeps_its_key_across_restarts(secrets: Secrets) {
     let dir = tempfile::tempdir().unwrap();
-    let mut app = desktop(dir.path());
+    let mut app = desktop(dir.path(), &secrets);
     let mut console = embedded(dir.path(), &app).await;
     console
         .create_first_admin("root", "root@example.com", Zeroizing::new(PASSWORD.into()))
@@ -350,22 +336,16 @@ async fn the_embedded_server_keeps_its_key_across_restarts() {
         .login("root", Zeroizing::new(PASSWORD.into()))
         .await
         .unwrap();
-    let setup = console.begin_setup().await.unwrap();
-    let uri = setup["otpauth_uri"].as_str().unwrap().to_string();
+    console.begin_setup().await.unwrap();
+    let uri = console.enrolment_link().unwrap().to_string();
     app.add_links(&uri).unwrap();
     console.confirm_setup(&code_of(&uri)).await.unwrap();
-    let root_id = console.status().await.unwrap().user.unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let root_id = console.status().await.unwrap().user.unwrap().id;
     let backup = console
-        .call(
-            "POST",
-            &format!("/api/v1/users/{root_id}/devices"),
-            Some(json!({"kind": "static", "name": "backup codes"})),
-        )
+        .add_device(root_id, DeviceKind::Static, "backup codes")
         .await
         .unwrap();
-    let backup_code = backup["backup_codes"][0].as_str().unwrap().to_string();
+    let backup_code = backup.backup_codes.unwrap()[0].to_string();
     console.disconnect().await;
 
     // Same data directory, same vault, same key: backup codes are MACed with a key derived
@@ -386,9 +366,15 @@ async fn the_embedded_server_keeps_its_key_across_restarts() {
             .login("root", Zeroizing::new(PASSWORD.into()))
             .await
             .unwrap(),
-        "otp"
+        Next::Otp
     );
-    assert_eq!(console.verify_code(&backup_code).await.unwrap(), "done");
+    assert_eq!(console.verify_code(&backup_code).await.unwrap(), Next::Done);
     assert!(app.vault().doctor(false).unwrap().is_healthy());
     console.disconnect().await;
 }
+
+on_both_stores_async!(
+    an_admin_signs_in_with_2fa_and_manages_users_and_devices,
+    remote_connections_verify_the_certificate,
+    the_embedded_server_keeps_its_key_across_restarts,
+);

@@ -533,9 +533,10 @@ def main():
         s.click("#lock-button")
         s.wait("the locked view", lambda: s.visible("#locked"))
         assert not s.visible("li.account"), "codes still shown while locked"
+        # The app's errors reach the webview as {kind, message}.
         locked = s.script("return window.__TAURI_INTERNALS__.invoke('list_accounts')"
-                          ".then(() => 'listed', e => String(e));")
-        assert "locked" in locked, locked
+                          ".then(() => 'listed', e => JSON.stringify(e));")
+        assert locked != "listed" and json.loads(locked).get("kind") == "locked", locked
         s.screenshot("locked.png")
         s.click("#unlock-button")
         s.wait("the account row after unlock", lambda: s.visible("li.account"))

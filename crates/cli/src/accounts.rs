@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use keygate_otp::{unix_now, uri, Account, Algorithm, Kind, Secret};
-use keygate_vault::{resolve_data_dir, AddOutcome, Entry, KeyringStore, Vault};
+use keygate_vault::{AddOutcome, Entry, KeyringStore, Vault};
 use serde::Serialize;
 
 use crate::clipboard;
@@ -15,14 +15,13 @@ use crate::stdin_if_dash;
 use keygate_otp::import::{self, Input};
 
 /// Opens the vault in the resolved data directory, on the OS keyring.
-fn open(data_dir: Option<PathBuf>) -> Result<Vault<KeyringStore>, CliError> {
-    let dir = resolve_data_dir(data_dir)?;
+fn open(dir: PathBuf) -> Result<Vault<KeyringStore>, CliError> {
     Ok(Vault::open(dir, KeyringStore::new()?)?)
 }
 
 /// Where `add` and `scan` read QR codes from.
 #[derive(Debug, Args)]
-pub struct QrSources {
+pub(crate) struct QrSources {
     /// Image files (PNG, JPEG, WebP, BMP, GIF) whose QR codes to read.
     #[arg(long = "scan", value_name = "FILE", num_args = 1..)]
     files: Vec<PathBuf>,
@@ -53,7 +52,7 @@ impl QrSources {
 
 /// Arguments of `keygate add`.
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// otpauth://, motp:// or otpauth-migration:// links.
     links: Vec<String>,
     #[command(flatten)]
@@ -109,7 +108,7 @@ impl AddArgs {
 }
 
 /// `keygate add`: everything is read and checked first; then all accounts are added.
-pub fn add(data_dir: Option<PathBuf>, args: AddArgs) -> Result<(), CliError> {
+pub(crate) fn add(data_dir: PathBuf, args: AddArgs) -> Result<(), CliError> {
     if args.links.is_empty() && args.qr.is_empty() && args.secret.is_none() {
         return Err(CliError::Usage(
             "give a link, --scan FILE, --screen, --clipboard or --secret".into(),
@@ -175,7 +174,7 @@ struct Listed<'a> {
 }
 
 /// `keygate list`: every account with its current code (HOTP: none until asked).
-pub fn list(data_dir: Option<PathBuf>, json: bool) -> Result<(), CliError> {
+pub(crate) fn list(data_dir: PathBuf, json: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let unlocked = vault.unlock()?;
     let now = unix_now();
@@ -252,7 +251,7 @@ pub fn list(data_dir: Option<PathBuf>, json: bool) -> Result<(), CliError> {
 
 /// Arguments of `keygate show`.
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// An account id (or its first characters), or part of its issuer or name.
     query: String,
     /// Copy the code to the clipboard; it is cleared after 30 s if it still holds the code.
@@ -264,7 +263,7 @@ pub struct ShowArgs {
 }
 
 /// `keygate show`: one account's code. HOTP advances (and commits) the counter first.
-pub fn show(data_dir: Option<PathBuf>, args: ShowArgs) -> Result<(), CliError> {
+pub(crate) fn show(data_dir: PathBuf, args: ShowArgs) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let entry = vault.find(&args.query)?;
     let code = if entry.kind == Kind::Hotp {
@@ -294,7 +293,7 @@ pub fn show(data_dir: Option<PathBuf>, args: ShowArgs) -> Result<(), CliError> {
 }
 
 /// `keygate rm`: asks first on a terminal unless `--yes`.
-pub fn remove(data_dir: Option<PathBuf>, query: &str, yes: bool) -> Result<(), CliError> {
+pub(crate) fn remove(data_dir: PathBuf, query: &str, yes: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let entry = vault.find(query)?;
     if !yes
@@ -321,8 +320,8 @@ fn confirm(question: &str) -> Result<bool, CliError> {
 }
 
 /// `keygate rename`.
-pub fn rename(
-    data_dir: Option<PathBuf>,
+pub(crate) fn rename(
+    data_dir: PathBuf,
     query: &str,
     issuer: Option<String>,
     account: Option<String>,
@@ -340,7 +339,7 @@ pub fn rename(
 }
 
 /// `keygate qr`: writes the account's otpauth link as a QR picture, readable only by the user.
-pub fn qr(data_dir: Option<PathBuf>, query: &str, out: &Path, force: bool) -> Result<(), CliError> {
+pub(crate) fn qr(data_dir: PathBuf, query: &str, out: &Path, force: bool) -> Result<(), CliError> {
     let extension = out
         .extension()
         .and_then(|e| e.to_str())
@@ -391,7 +390,7 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError>
 }
 
 /// `keygate scan`: prints every payload found, adds nothing.
-pub fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), CliError> {
+pub(crate) fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), CliError> {
     let sources = QrSources {
         files,
         screen,
@@ -410,7 +409,7 @@ pub fn scan(files: Vec<PathBuf>, screen: bool, clipboard: bool) -> Result<(), Cl
 }
 
 /// `keygate doctor`: reports (and with `repair` fixes) rows and keyring entries that disagree.
-pub fn doctor(data_dir: Option<PathBuf>, repair: bool) -> Result<(), CliError> {
+pub(crate) fn doctor(data_dir: PathBuf, repair: bool) -> Result<(), CliError> {
     let vault = open(data_dir)?;
     let report = vault.doctor(repair)?;
     println!("{report}");

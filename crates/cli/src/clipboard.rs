@@ -13,13 +13,13 @@ use zeroize::Zeroizing;
 use crate::error::CliError;
 
 /// Seconds a copied code stays on the clipboard.
-pub const CLEAR_AFTER_SECS: u64 = 30;
+pub(crate) const CLEAR_AFTER_SECS: u64 = 30;
 
 /// Overrides [`CLEAR_AFTER_SECS`] (tests use a shorter delay).
-pub const CLEAR_AFTER_ENV: &str = "KEYGATE_CLIPBOARD_CLEAR_SECS";
+pub(crate) const CLEAR_AFTER_ENV: &str = "KEYGATE_CLIPBOARD_CLEAR_SECS";
 
 /// The delay in force: the environment's, else 30 s.
-pub fn clear_after_secs() -> u64 {
+pub(crate) fn clear_after_secs() -> u64 {
     std::env::var(CLEAR_AFTER_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -31,7 +31,7 @@ fn clipboard_error(e: arboard::Error) -> CliError {
 }
 
 /// Hands `code` to a detached guard process and returns once it holds the clipboard.
-pub fn copy_and_clear_later(code: &str) -> Result<(), CliError> {
+pub(crate) fn copy_and_clear_later(code: &str) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|source| CliError::Io {
         what: "cannot find the keygate executable",
         source,
@@ -74,7 +74,7 @@ pub fn copy_and_clear_later(code: &str) -> Result<(), CliError> {
 
 /// The hidden `clipboard-guard` command: sets the clipboard to standard input, says `ready`,
 /// keeps serving it, and clears it after [`clear_after_secs`] if it still holds the code.
-pub fn guard() -> Result<(), CliError> {
+pub(crate) fn guard() -> Result<(), CliError> {
     let mut code = Zeroizing::new(String::new());
     std::io::stdin()
         .read_to_string(&mut code)

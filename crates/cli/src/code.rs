@@ -8,7 +8,7 @@ use crate::stdin_if_dash;
 
 /// Arguments of `keygate code`.
 #[derive(Debug, Args)]
-pub struct CodeArgs {
+pub(crate) struct CodeArgs {
     /// Base32 secret (`-` reads it from standard input, which keeps it out of `ps`).
     #[arg(long, required_unless_present = "uri", conflicts_with = "uri")]
     secret: Option<String>,
@@ -67,7 +67,7 @@ fn account(args: CodeArgs) -> Result<(Account, Option<String>, u64), CliError> {
 }
 
 /// Prints the code.
-pub fn run(args: CodeArgs) -> Result<(), CliError> {
+pub(crate) fn run(args: CodeArgs) -> Result<(), CliError> {
     let (account, pin, time) = account(args)?;
     let code = match (account.kind.needs_pin(), pin) {
         (true, Some(pin)) => account.code_with_pin_at(time, &pin)?,

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 /// What can make a `keygate` command fail.
 #[derive(Debug, Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// From the OTP engine (already a plain sentence).
     #[error("{0}")]
     Otp(#[from] keygate_otp::Error),

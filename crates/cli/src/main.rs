@@ -133,29 +133,33 @@ pub(crate) fn stdin_if_dash(value: &str) -> Result<Zeroizing<String>, CliError> 
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    let data_dir = cli.data_dir;
+    // The one rule for where Keygate keeps its data (vault, server database, master key, TLS
+    // key): `--data-dir`, else KEYGATE_DATA_DIR, else the platform directory. Resolved lazily,
+    // since `code`, `uri` and `scan` need no directory and must work where none can be found.
+    let explicit = cli.data_dir;
+    let data_dir = move || keygate_vault::resolve_data_dir(explicit);
     match cli.command {
         Command::Code(args) => code::run(args),
         Command::Uri(command) => uri::run(command),
-        Command::Add(args) => accounts::add(data_dir, args),
-        Command::List { json } => accounts::list(data_dir, json),
-        Command::Show(args) => accounts::show(data_dir, args),
-        Command::Rm { query, yes } => accounts::remove(data_dir, &query, yes),
+        Command::Add(args) => accounts::add(data_dir()?, args),
+        Command::List { json } => accounts::list(data_dir()?, json),
+        Command::Show(args) => accounts::show(data_dir()?, args),
+        Command::Rm { query, yes } => accounts::remove(data_dir()?, &query, yes),
         Command::Rename {
             query,
             issuer,
             account,
-        } => accounts::rename(data_dir, &query, issuer, account),
-        Command::Qr { query, out, force } => accounts::qr(data_dir, &query, &out, force),
+        } => accounts::rename(data_dir()?, &query, issuer, account),
+        Command::Qr { query, out, force } => accounts::qr(data_dir()?, &query, &out, force),
         Command::Scan {
             files,
             screen,
             clipboard,
         } => accounts::scan(files, screen, clipboard),
-        Command::Doctor { repair } => accounts::doctor(data_dir, repair),
-        Command::Serve(args) => server::serve(data_dir, args),
-        Command::Admin(command) => server::admin(data_dir, command),
-        Command::Check { deploy: _, serve } => server::check(data_dir, serve),
+        Command::Doctor { repair } => accounts::doctor(data_dir()?, repair),
+        Command::Serve(args) => server::serve(data_dir()?, args),
+        Command::Admin(command) => server::admin(data_dir()?, command),
+        Command::Check { deploy: _, serve } => server::check(data_dir()?, serve),
         Command::ClipboardGuard => clipboard::guard(),
     }
 }

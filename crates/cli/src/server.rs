@@ -13,11 +13,11 @@ use zeroize::Zeroizing;
 use crate::error::CliError;
 
 /// Environment variable with the SMTP password (kept off the command line).
-pub const SMTP_PASSWORD_ENV: &str = "KEYGATE_SMTP_PASSWORD";
+pub(crate) const SMTP_PASSWORD_ENV: &str = "KEYGATE_SMTP_PASSWORD";
 
 /// How the server is run; shared by `serve` and `check --deploy`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// SQLite database (default: keygate.db in the data directory).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -61,7 +61,7 @@ pub struct ServeArgs {
 
 /// SMTP transport security, as a flag value.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum SmtpMode {
+pub(crate) enum SmtpMode {
     /// No TLS: only for a relay on this machine.
     None,
     /// STARTTLS after connecting (port 587).
@@ -71,8 +71,8 @@ pub enum SmtpMode {
 }
 
 impl ServeArgs {
-    fn config(self, data_dir: Option<PathBuf>) -> Result<ServeConfig, CliError> {
-        let mut config = ServeConfig::new(data_dir.unwrap_or_else(ServeConfig::default_data_dir));
+    fn config(self, data_dir: PathBuf) -> Result<ServeConfig, CliError> {
+        let mut config = ServeConfig::new(data_dir);
         if let Some(db) = self.db {
             config.db = db;
         }
@@ -115,14 +115,14 @@ impl ServeArgs {
 }
 
 /// `keygate serve`: runs until Ctrl-C or SIGTERM.
-pub fn serve(data_dir: Option<PathBuf>, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) fn serve(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     keygate_server::init_logging();
     keygate_server::serve_blocking(args.config(data_dir)?)?;
     Ok(())
 }
 
 /// `keygate check --deploy`: lists what is unsafe; fails when anything is.
-pub fn check(data_dir: Option<PathBuf>, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) fn check(data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
     let findings = check_deploy(&args.config(data_dir)?);
     for finding in &findings {
         println!("{}: {}", finding.id, finding.message);
@@ -140,7 +140,7 @@ pub fn check(data_dir: Option<PathBuf>, args: ServeArgs) -> Result<(), CliError>
 
 /// Subcommands of `keygate admin`.
 #[derive(Debug, Subcommand)]
-pub enum AdminCommand {
+pub(crate) enum AdminCommand {
     /// Create a user (the first admin, typically): the password from a prompt or standard input.
     CreateUser {
         /// SQLite database (default: keygate.db in the data directory).
@@ -173,10 +173,8 @@ pub enum AdminCommand {
     },
 }
 
-fn database(data_dir: Option<PathBuf>, db: Option<PathBuf>) -> PathBuf {
-    db.unwrap_or_else(|| {
-        ServeConfig::new(data_dir.unwrap_or_else(ServeConfig::default_data_dir)).db
-    })
+fn database(data_dir: PathBuf, db: Option<PathBuf>) -> PathBuf {
+    db.unwrap_or_else(|| ServeConfig::new(data_dir).db)
 }
 
 fn read_password(from_stdin: bool) -> Result<Zeroizing<String>, CliError> {
@@ -200,7 +198,7 @@ fn read_password(from_stdin: bool) -> Result<Zeroizing<String>, CliError> {
 }
 
 /// Runs a `keygate admin` subcommand.
-pub fn admin(data_dir: Option<PathBuf>, command: AdminCommand) -> Result<(), CliError> {
+pub(crate) fn admin(data_dir: PathBuf, command: AdminCommand) -> Result<(), CliError> {
     match command {
         AdminCommand::CreateUser {
             db,
@@ -232,4 +230,71 @@ pub fn admin(data_dir: Option<PathBuf>, command: AdminCommand) -> Result<(), Cli
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config(flags: &[&str]) -> ServeConfig {
+        let flags =
+            Flags::try_parse_from(std::iter::once("serve").chain(flags.iter().copied())).unwrap();
+        flags.serve.config("/data".into()).unwrap()
+    }
+
+    // The server's email flow is tested in-process with a `ServeConfig`; this is the half
+    // that turns the command's flags into one.
+    #[test]
+    fn email_flags_reach_the_configuration() {
+        let config = config(&[
+            "--smtp",
+            "127.0.0.1:2525",
+            "--smtp-security",
+            "none",
+            "--email-code-validity",
+            "5",
+            "--email-cooldown",
+            "2",
+        ]);
+        let smtp = config.smtp.expect("smtp configured");
+        assert_eq!((smtp.host.as_str(), smtp.port), ("127.0.0.1", 2525));
+        assert_eq!(smtp.security, SmtpSecurity::None);
+        assert_eq!(smtp.from, "Keygate <keygate@localhost>");
+        assert_eq!(config.settings.email_code_validity, 5);
+        assert_eq!(config.settings.email_resend_cooldown, 2);
+
+        let config = self::config(&["--smtp", "mail.example.com:587"]);
+        assert_eq!(config.smtp.unwrap().security, SmtpSecurity::StartTls);
+        assert!(self::config(&[]).smtp.is_none());
+        let bad = Flags::try_parse_from(["serve", "--smtp", "no-port"]).unwrap();
+        assert!(bad.serve.config("/data".into()).is_err());
+    }
+
+    #[test]
+    fn serve_flags_reach_the_configuration() {
+        let config = config(&[
+            "--db",
+            "/elsewhere/k.db",
+            "--bind",
+            "127.0.0.1:0",
+            "--redirect-http",
+            "127.0.0.1:8080",
+            "--allowed-host",
+            "keygate.example.com",
+        ]);
+        assert_eq!(config.data_dir, PathBuf::from("/data"));
+        assert_eq!(config.db, PathBuf::from("/elsewhere/k.db"));
+        assert_eq!(config.bind.to_string(), "127.0.0.1:0");
+        assert_eq!(config.redirect_http.unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(config.allowed_hosts, ["keygate.example.com"]);
+        assert_eq!(config.tls, TlsMode::SelfSigned);
+        assert_eq!(self::config(&["--plain-http"]).tls, TlsMode::PlainHttp);
+    }
 }

@@ -9,7 +9,7 @@ use keygate_otp::import::Input;
 use crate::error::CliError;
 
 /// Decodes every QR code in each file.
-pub fn from_files(files: &[PathBuf]) -> Result<Vec<Input>, CliError> {
+pub(crate) fn from_files(files: &[PathBuf]) -> Result<Vec<Input>, CliError> {
     let mut payloads = Vec::new();
     for file in files {
         let origin = file.display().to_string();
@@ -21,7 +21,7 @@ pub fn from_files(files: &[PathBuf]) -> Result<Vec<Input>, CliError> {
 }
 
 /// Decodes every QR code on every monitor.
-pub fn from_screen() -> Result<Vec<Input>, CliError> {
+pub(crate) fn from_screen() -> Result<Vec<Input>, CliError> {
     Ok(keygate_qr::capture::scan_screens()?
         .into_iter()
         .map(|text| Input::scanned("the screen", text))
@@ -29,7 +29,7 @@ pub fn from_screen() -> Result<Vec<Input>, CliError> {
 }
 
 /// Decodes every QR code in the clipboard's image.
-pub fn from_clipboard() -> Result<Vec<Input>, CliError> {
+pub(crate) fn from_clipboard() -> Result<Vec<Input>, CliError> {
     Ok(keygate_qr::capture::scan_clipboard()?
         .into_iter()
         .map(|text| Input::scanned("the clipboard", text))
@@ -37,7 +37,7 @@ pub fn from_clipboard() -> Result<Vec<Input>, CliError> {
 }
 
 /// Links given on the command line.
-pub fn from_args(links: &[String]) -> Vec<Input> {
+pub(crate) fn from_args(links: &[String]) -> Vec<Input> {
     links
         .iter()
         .enumerate()

@@ -8,7 +8,7 @@ use crate::error::CliError;
 
 /// Subcommands of `keygate uri`.
 #[derive(Debug, Subcommand)]
-pub enum UriCommand {
+pub(crate) enum UriCommand {
     /// Print one JSON object describing an otpauth:// URI (the secret only with --show-secret).
     Parse {
         /// The URI.
@@ -61,7 +61,7 @@ impl<'a> Parsed<'a> {
 }
 
 /// Runs a `keygate uri` subcommand.
-pub fn run(command: UriCommand) -> Result<(), CliError> {
+pub(crate) fn run(command: UriCommand) -> Result<(), CliError> {
     match command {
         UriCommand::Parse { uri, show_secret } => {
             let account = uri::parse(&uri)?;

@@ -11,9 +11,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use keygate_otp::{code, Algorithm, Secret};
-use keygate_server::config::{load_master_key, KeySource};
 use keygate_server::crypto::{random_bytes, random_token, token_hash, Keys, PasswordHasher};
 use keygate_server::store::{Device, DeviceKind, NewUser, SqliteStore, Store};
+use keygate_server::{load_master_key, KeySource};
 
 const PASSWORD: &str = "bench password 0123456789";
 

@@ -1,13 +1,15 @@
-//! Administration from the command line (`keygate admin ...`): the operations of
-//! [`crate::manage`] with no signed-in actor, recorded in the audit log as `cli`.
+//! Administration from the command line (`keygate admin ...`) and the desktop app's embedded
+//! server: the operations of [`crate::manage`] with no signed-in user, recorded in the audit
+//! log as `cli`.
 
 use std::path::Path;
 
+use crate::api;
 use crate::crypto::PasswordHasher;
 use crate::error::{Error, Result};
 use crate::manage::{self, CreateUser};
-use crate::state::{now, Client};
-use crate::store::{SqliteStore, Store, User};
+use crate::state::Caller;
+use crate::store::{SqliteStore, Store};
 use crate::validate;
 
 /// Opens (creating and migrating if needed) the database at `db`.
@@ -16,15 +18,8 @@ pub fn open_store(db: &Path) -> Result<SqliteStore> {
 }
 
 /// `keygate admin create-user`: creates a user (e.g. the first superuser).
-pub fn create_user(store: &dyn Store, request: &CreateUser) -> Result<User> {
-    manage::create_user(
-        store,
-        &PasswordHasher::owasp(),
-        None,
-        request,
-        &Client::local(),
-        now(),
-    )
+pub fn create_user(store: &dyn Store, request: &CreateUser) -> Result<api::User> {
+    manage::create_user(store, &PasswordHasher::owasp(), &Caller::local(), request).map(Into::into)
 }
 
 /// `keygate admin reset-2fa USER`: removes every device of the user and ends their sessions;
@@ -34,7 +29,13 @@ pub fn reset_2fa(store: &dyn Store, username: &str) -> Result<u64> {
         .read()?
         .user_by_key(&validate::username_key(username))?
         .ok_or_else(|| Error::BadRequest(format!("no user named {username:?}")))?;
-    manage::reset_2fa(store, None, user.id, &Client::local(), now())
+    Ok(manage::reset_2fa(store, &Caller::local(), user.id)?.devices_removed)
+}
+
+/// How many users the database holds (the desktop app creates the first admin only in an
+/// empty one).
+pub fn count_users(store: &dyn Store) -> Result<i64> {
+    store.read()?.count_users()
 }
 
 #[cfg(test)]
@@ -46,6 +47,7 @@ mod tests {
     fn create_then_reset() {
         let dir = tempfile::tempdir().unwrap();
         let store = open_store(&dir.path().join("k.db")).unwrap();
+        assert_eq!(count_users(&store).unwrap(), 0);
         let request = CreateUser {
             username: "Root".into(),
             email: "root@example.com".into(),
@@ -56,7 +58,9 @@ mod tests {
         };
         let user = create_user(&store, &request).unwrap();
         assert!(user.is_superuser && user.is_staff);
-        assert!(user
+        assert_eq!(count_users(&store).unwrap(), 1);
+        let stored = store.read().unwrap().user(user.id).unwrap().unwrap();
+        assert!(stored
             .password_hash
             .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(matches!(

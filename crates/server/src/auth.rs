@@ -16,15 +16,18 @@ use keygate_otp::verify::{self, HotpConfig, HotpState, Outcome, TotpConfig, Totp
 use keygate_otp::Secret;
 use zeroize::Zeroizing;
 
+use crate::api::{CodeRequest, LoginRequest};
 use crate::crypto::{random_bytes, random_token, token_hash};
 use crate::error::{Error, Result};
 use crate::qr;
-use crate::state::{Audit, Client, Core};
+use crate::state::{Audit, Caller, Client, Core};
 use crate::store::{Device, DeviceKind, NewSession, Session, Tx, User};
 use crate::validate;
 
 /// Where the client goes after the password step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Next {
     /// Enter a code from a confirmed device.
@@ -37,7 +40,7 @@ pub enum Next {
 
 /// A new session: the cookie value to send (shown to nobody else) and where to go next.
 #[derive(Debug)]
-pub struct NewSessionToken {
+pub(crate) struct NewSessionToken {
     /// The cookie value.
     pub token: String,
     /// The next step.
@@ -48,7 +51,7 @@ pub struct NewSessionToken {
 
 impl NewSessionToken {
     /// What to tell the user on arrival.
-    pub fn notices(&self) -> Vec<String> {
+    pub(crate) fn notices(&self) -> Vec<String> {
         (self.replays > 0)
             .then(|| replay_notice(self.replays))
             .into_iter()
@@ -58,7 +61,7 @@ impl NewSessionToken {
 
 /// A signed-in request's session and user.
 #[derive(Debug, Clone)]
-pub struct Authenticated {
+pub(crate) struct Authenticated {
     /// The session.
     pub session: Session,
     /// Its user.
@@ -66,15 +69,7 @@ pub struct Authenticated {
 }
 
 /// An authenticator enrolment: the URI (contains the secret) and its QR code.
-#[derive(Debug)]
-pub struct Enrollment {
-    /// The new device.
-    pub device_id: i64,
-    /// `otpauth://` URI.
-    pub otpauth_uri: Zeroizing<String>,
-    /// The URI as an inline SVG QR code.
-    pub qr_svg: String,
-}
+pub(crate) use crate::api::Enrollment;
 
 fn ts(now: i64) -> u64 {
     u64::try_from(now).unwrap_or(0)
@@ -126,15 +121,15 @@ fn ip_failed(tx: &mut dyn Tx, ip: &str, now: i64) -> Result<()> {
 
 /// The password step. `previous` is the caller's current session cookie, ended here so a
 /// session identifier never survives a privilege change.
-pub fn login(
+pub(crate) fn login(
     core: &Core,
-    username: &str,
-    password: &str,
+    caller: &Caller,
+    request: &LoginRequest,
     previous: Option<&str>,
-    client: &Client,
-    now: i64,
 ) -> Result<NewSessionToken> {
-    let key: String = validate::username_key(username)
+    let (client, now) = (&caller.client, caller.now);
+    let password = request.password.as_str();
+    let key: String = validate::username_key(&request.username)
         .chars()
         .take(validate::MAX_USERNAME_CHARS)
         .collect();
@@ -222,7 +217,7 @@ fn end_previous(tx: &mut dyn Tx, previous: Option<&str>) -> Result<()> {
 }
 
 /// Loads the session behind a cookie, ending it if it timed out or its user was deactivated.
-pub fn authenticate(core: &Core, token: &str, now: i64) -> Result<Option<Authenticated>> {
+pub(crate) fn authenticate(core: &Core, token: &str, now: i64) -> Result<Option<Authenticated>> {
     let hash = token_hash(token);
     let (session, user) = {
         let mut tx = core.store.read()?;
@@ -511,7 +506,7 @@ pub(crate) fn check_attempt_allowed(
 }
 
 /// The message telling a user that codes of theirs were replayed.
-pub fn replay_notice(count: i64) -> String {
+pub(crate) fn replay_notice(count: i64) -> String {
     format!(
         "A one-time code of yours was used again {count} time(s) since your last sign-in and \
          was refused. If that was not you, someone may have seen your codes: change your \
@@ -563,12 +558,11 @@ fn begin_second_step<'a>(
 
 fn second_step(
     core: &Core,
-    session: &Session,
+    caller: &Caller,
     token: &str,
-    client: &Client,
-    now: i64,
     step: SecondStep,
 ) -> Result<NewSessionToken> {
+    let (session, client, now) = (caller.session()?, &caller.client, caller.now);
     let (mut tx, user) = begin_second_step(core, session, now)?;
     let audit = Audit::by(&user, client, now);
     if let Some(retry_after) = check_attempt_allowed(core, &mut *tx, &user, client, now)? {
@@ -643,24 +637,18 @@ fn second_step(
 }
 
 /// The code step: any confirmed device's code rotates the session into a verified one.
-pub fn verify_otp(
+pub(crate) fn verify_otp(
     core: &Core,
-    session: &Session,
-    token: &str,
-    client: &Client,
-    now: i64,
+    caller: &Caller,
+    request: &CodeRequest,
 ) -> Result<NewSessionToken> {
-    second_step(core, session, token, client, now, SecondStep::Login)
+    second_step(core, caller, &request.token, SecondStep::Login)
 }
 
 /// Setup for a user without a confirmed device: a new TOTP secret (replacing an earlier,
 /// unconfirmed one).
-pub fn setup_begin(
-    core: &Core,
-    session: &Session,
-    client: &Client,
-    now: i64,
-) -> Result<Enrollment> {
+pub(crate) fn setup_begin(core: &Core, caller: &Caller) -> Result<Enrollment> {
+    let (session, now) = (caller.session()?, caller.now);
     let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices = tx.devices_of(user.id)?;
     if devices.iter().any(|d| d.confirmed) {
@@ -677,19 +665,20 @@ pub fn setup_begin(
         "Authenticator app",
         now,
     )?;
-    Audit::by(&user, client, now).log(&mut *tx, "device.setup.started", &user.username, "totp")?;
+    Audit::by(&user, &caller.client, now).log(
+        &mut *tx,
+        "device.setup.started",
+        &user.username,
+        "totp",
+    )?;
     tx.commit()?;
     Ok(enrollment)
 }
 
 /// The setup device to show: the pending one again (so a mistyped code does not force a new
 /// scan), or a new one when there is none.
-pub fn setup_enrollment(
-    core: &Core,
-    session: &Session,
-    client: &Client,
-    now: i64,
-) -> Result<Enrollment> {
+pub(crate) fn setup_enrollment(core: &Core, caller: &Caller) -> Result<Enrollment> {
+    let session = caller.session()?;
     let pending = {
         let mut tx = core.store.read()?;
         let user = tx.user(session.user_id)?.ok_or(Error::Unauthenticated)?;
@@ -715,19 +704,17 @@ pub fn setup_enrollment(
                 qr_svg,
             })
         }
-        _ => setup_begin(core, session, client, now),
+        _ => setup_begin(core, caller),
     }
 }
 
 /// Confirms the setup device with a code; the session becomes verified.
-pub fn setup_confirm(
+pub(crate) fn setup_confirm(
     core: &Core,
-    session: &Session,
-    token: &str,
-    client: &Client,
-    now: i64,
+    caller: &Caller,
+    request: &CodeRequest,
 ) -> Result<NewSessionToken> {
-    second_step(core, session, token, client, now, SecondStep::SetupConfirm)
+    second_step(core, caller, &request.token, SecondStep::SetupConfirm)
 }
 
 /// Inserts an unconfirmed TOTP/HOTP device with a fresh 160-bit secret (django-otp's default).
@@ -754,7 +741,7 @@ pub(crate) fn create_otp_device(
 }
 
 /// Email codes to send: (address, code).
-pub type Outbox = Vec<(String, Zeroizing<String>)>;
+pub(crate) type Outbox = Vec<(String, Zeroizing<String>)>;
 
 /// Puts a fresh code on each of the given email devices of `user` (respecting the resend
 /// cooldown) and returns what to send. Only hashes are stored.
@@ -791,12 +778,9 @@ pub(crate) fn issue_email_codes(
 }
 
 /// At the code step: sends a code to each confirmed email device of the session's user.
-pub fn request_email_code(
-    core: &Core,
-    session: &Session,
-    client: &Client,
-    now: i64,
-) -> Result<Outbox> {
+pub(crate) fn request_email_code(core: &Core, caller: &Caller) -> Result<Outbox> {
+    core.require_email()?;
+    let (session, client, now) = (caller.session()?, &caller.client, caller.now);
     let (mut tx, user) = begin_second_step(core, session, now)?;
     let devices: Vec<Device> = tx
         .devices_of(user.id)?
@@ -813,10 +797,16 @@ pub fn request_email_code(
 }
 
 /// Ends a session (logout).
-pub fn logout(core: &Core, auth: &Authenticated, client: &Client, now: i64) -> Result<()> {
+/// Ends the caller's session (logout); without one there is nothing to end.
+pub(crate) fn logout(core: &Core, caller: &Caller) -> Result<()> {
+    let Some(auth) = &caller.auth else {
+        return Ok(());
+    };
     let mut tx = core.store.write()?;
     tx.delete_session(auth.session.id)?;
-    Audit::by(&auth.user, client, now).log(&mut *tx, "logout", &auth.user.username, "")?;
+    caller
+        .audit()
+        .log(&mut *tx, "logout", &auth.user.username, "")?;
     tx.commit()
 }
 
@@ -830,6 +820,7 @@ mod tests {
     use crate::config::Settings;
     use crate::crypto::{Keys, MasterKey, PasswordHasher};
     use crate::manage::{self, CreateUser};
+    use crate::state::Caller;
     use crate::store::SqliteStore;
 
     const PASSWORD: &str = "a long enough password";
@@ -841,6 +832,7 @@ mod tests {
             keys: Keys::new(&MasterKey::generate()),
             hasher: PasswordHasher::with_params(params),
             settings: Settings::default(),
+            mailer: None,
         }
     }
 
@@ -852,7 +844,11 @@ mod tests {
         manage::create_user(
             &*core.store,
             &core.hasher,
-            None,
+            &Caller {
+                auth: None,
+                client: Client::local(),
+                now: T0,
+            },
             &CreateUser {
                 username: name.into(),
                 email: format!("{name}@example.com"),
@@ -861,21 +857,57 @@ mod tests {
                 is_staff: false,
                 is_superuser: false,
             },
-            &Client::local(),
-            T0,
         )
         .unwrap()
     }
 
     /// Password and setup at `at`; returns the verified cookie and the TOTP URI.
+    /// A caller from `client` at `now`, without a session.
+    fn anon(client: &Client, now: i64) -> Caller {
+        Caller {
+            auth: None,
+            client: client.clone(),
+            now,
+        }
+    }
+
+    /// The caller holding the session of `token`, at `now`.
+    fn holding(core: &Core, token: &str, client: &Client, now: i64) -> Caller {
+        Caller {
+            auth: authenticate(core, token, now).unwrap(),
+            client: client.clone(),
+            now,
+        }
+    }
+
+    fn password(
+        client: &Client,
+        at: i64,
+        core: &Core,
+        name: &str,
+        pw: &str,
+    ) -> Result<NewSessionToken> {
+        let request = LoginRequest {
+            username: name.into(),
+            password: Zeroizing::new(pw.into()),
+        };
+        login(core, &anon(client, at), &request, None)
+    }
+
+    fn code(token: &str) -> CodeRequest {
+        CodeRequest {
+            token: Zeroizing::new(token.into()),
+        }
+    }
+
     fn enrolled(core: &Core, name: &str, at: i64) -> (String, String) {
         let client = Client::local();
-        let pre = login(core, name, PASSWORD, None, &client, at).unwrap();
-        let session = authenticate(core, &pre.token, at).unwrap().unwrap().session;
-        let enrollment = setup_begin(core, &session, &client, at).unwrap();
+        let pre = password(&client, at, core, name, PASSWORD).unwrap();
+        let caller = holding(core, &pre.token, &client, at);
+        let enrollment = setup_begin(core, &caller).unwrap();
         let account = keygate_otp::uri::parse(&enrollment.otpauth_uri).unwrap();
-        let code = account.code_at(at as u64).unwrap();
-        let done = setup_confirm(core, &session, &code, &client, at).unwrap();
+        let otp = account.code_at(at as u64).unwrap();
+        let done = setup_confirm(core, &caller, &code(&otp)).unwrap();
         (done.token, enrollment.otpauth_uri.to_string())
     }
 
@@ -918,18 +950,16 @@ mod tests {
         user(&core, "bea");
         let (_, uri) = enrolled(&core, "bea", T0);
         let client = Client::local();
-        let pre = login(&core, "bea", PASSWORD, None, &client, T0 + 100).unwrap();
+        let pre = password(&client, T0 + 100, &core, "bea", PASSWORD).unwrap();
         assert_eq!(pre.next, Next::Otp);
-        let session = authenticate(&core, &pre.token, T0 + 100)
-            .unwrap()
-            .unwrap()
-            .session;
+        let mut caller = holding(&core, &pre.token, &client, T0 + 100);
         let late = T0 + 100 + 601;
-        let code = keygate_otp::uri::parse(&uri)
+        caller.now = late;
+        let otp = keygate_otp::uri::parse(&uri)
             .unwrap()
             .code_at(late as u64)
             .unwrap();
-        let err = verify_otp(&core, &session, &code, &client, late).unwrap_err();
+        let err = verify_otp(&core, &caller, &code(&otp)).unwrap_err();
         assert!(matches!(err, Error::LoginExpired), "{err:?}");
         assert!(authenticate(&core, &pre.token, T0 + 101).unwrap().is_none());
     }
@@ -941,18 +971,12 @@ mod tests {
         user(&core, "cid");
         enrolled(&core, "cid", T0);
         let client = Client::local();
-        let pre = login(&core, "cid", PASSWORD, None, &client, T0 + 5).unwrap();
-        let session = authenticate(&core, &pre.token, T0 + 5)
-            .unwrap()
-            .unwrap()
-            .session;
+        let pre = password(&client, T0 + 5, &core, "cid", PASSWORD).unwrap();
+        let caller = holding(&core, &pre.token, &client, T0 + 5);
         // An attacker with only the password cannot enrol their own authenticator.
+        assert!(matches!(setup_begin(&core, &caller), Err(Error::Forbidden)));
         assert!(matches!(
-            setup_begin(&core, &session, &client, T0 + 5),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            setup_confirm(&core, &session, "123456", &client, T0 + 5),
+            setup_confirm(&core, &caller, &code("123456")),
             Err(Error::Forbidden)
         ));
     }
@@ -969,12 +993,12 @@ mod tests {
         tx.commit().unwrap();
         let client = Client::new("10.0.0.1", "");
         let at = T0 + 200;
-        match login(&core, "dan", PASSWORD, None, &client, at) {
+        match password(&client, at, &core, "dan", PASSWORD) {
             Err(Error::Throttled { retry_after }) => assert_eq!(retry_after, 3600 - 200),
             other => panic!("{other:?}"),
         }
         // The oldest failure ages out an hour later, and the right password works again.
-        assert!(login(&core, "dan", PASSWORD, None, &client, T0 + 3601).is_ok());
+        assert!(password(&client, T0 + 3601, &core, "dan", PASSWORD).is_ok());
     }
 
     #[test]
@@ -985,7 +1009,7 @@ mod tests {
         assert!(before.contains("m=256"));
         drop(weak);
         let strong = core(&dir, Params::new(512, 1, 1, None).unwrap());
-        login(&strong, "eve", PASSWORD, None, &Client::local(), T0).unwrap();
+        password(&Client::local(), T0, &strong, "eve", PASSWORD).unwrap();
         let after = strong
             .store
             .read()
@@ -996,15 +1020,7 @@ mod tests {
             .password_hash;
         assert!(after.contains("m=512"), "{after}");
         // A wrong password never triggers a rehash.
-        assert!(login(
-            &strong,
-            "eve",
-            "wrong password!",
-            None,
-            &Client::local(),
-            T0 + 10
-        )
-        .is_err());
+        assert!(password(&Client::local(), T0 + 10, &strong, "eve", "wrong password!").is_err());
     }
 
     #[test]
@@ -1014,15 +1030,15 @@ mod tests {
         user(&core, "fay");
         let client = Client::local();
         assert!(matches!(
-            login(&core, "fay", "wrong password!", None, &client, T0),
+            password(&client, T0, &core, "fay", "wrong password!"),
             Err(Error::BadCredentials)
         ));
         // Same second: throttled, even with the right password.
         assert!(matches!(
-            login(&core, "fay", PASSWORD, None, &client, T0),
+            password(&client, T0, &core, "fay", PASSWORD),
             Err(Error::Throttled { retry_after: 1 })
         ));
-        assert!(login(&core, "fay", PASSWORD, None, &client, T0 + 1).is_ok());
+        assert!(password(&client, T0 + 1, &core, "fay", PASSWORD).is_ok());
         let log = core
             .store
             .read()

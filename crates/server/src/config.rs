@@ -9,14 +9,14 @@ use crate::crypto::MasterKey;
 use crate::error::{Error, Result};
 
 /// Environment variable naming a file that holds the master key (64 hex digits; mode 0600).
-pub const KEY_FILE_ENV: &str = "KEYGATE_SECRET_KEY_FILE";
+pub(crate) const KEY_FILE_ENV: &str = "KEYGATE_SECRET_KEY_FILE";
 /// Environment variable holding the master key itself (64 hex digits).
-pub const KEY_ENV: &str = "KEYGATE_SECRET_KEY";
+pub(crate) const KEY_ENV: &str = "KEYGATE_SECRET_KEY";
 /// Name of the key file generated in the data directory for development.
-pub const GENERATED_KEY_FILE: &str = "secret.key";
+pub(crate) const GENERATED_KEY_FILE: &str = "secret.key";
 
 /// Longest validity of an email code (ASVS 2.7.2: at most 10 minutes).
-pub const MAX_EMAIL_CODE_VALIDITY: u64 = 600;
+pub(crate) const MAX_EMAIL_CODE_VALIDITY: u64 = 600;
 
 /// Security timings and limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Settings {
     pub absolute_timeout: u64,
     /// The second factor must follow the password within this time.
     pub second_step_window: u64,
-    /// How long an email code is valid (at most [`MAX_EMAIL_CODE_VALIDITY`]).
+    /// How long an email code is valid (at most 600 seconds).
     pub email_code_validity: u64,
     /// Minimum time between two email codes.
     pub email_resend_cooldown: u64,
@@ -206,7 +206,7 @@ pub struct ServeConfig {
 }
 
 /// Default listening address.
-pub const DEFAULT_BIND: &str = "127.0.0.1:8443";
+pub(crate) const DEFAULT_BIND: &str = "127.0.0.1:8443";
 
 impl ServeConfig {
     /// Defaults rooted at `data_dir`: `keygate.db` in it, 127.0.0.1:8443, self-signed HTTPS,
@@ -224,13 +224,6 @@ impl ServeConfig {
             smtp: None,
             settings: Settings::default(),
         }
-    }
-
-    /// The platform data directory (`~/.local/share/keygate` on Linux).
-    pub fn default_data_dir() -> PathBuf {
-        dirs::data_dir()
-            .map(|d| d.join("keygate"))
-            .unwrap_or_else(|| PathBuf::from("keygate-data"))
     }
 
     /// Whether the server speaks TLS itself.
@@ -303,7 +296,7 @@ fn read_key_file(path: &Path) -> Result<MasterKey> {
 
 /// Creates a file readable and writable by its owner only (0600), its directory 0700 when
 /// created.
-pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     use std::io::Write;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.exists() {

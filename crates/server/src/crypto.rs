@@ -150,7 +150,7 @@ impl Keys {
     }
 
     /// Decrypts a device secret written by [`Keys::encrypt_secret`].
-    pub fn decrypt_secret(&self, device_id: i64, blob: &[u8]) -> Result<Secret> {
+    pub(crate) fn decrypt_secret(&self, device_id: i64, blob: &[u8]) -> Result<Secret> {
         let undecryptable = || {
             Error::Internal(format!(
                 "the secret of device {device_id} does not decrypt (wrong secret key?)"
@@ -177,7 +177,7 @@ impl Keys {
     }
 
     /// The CSRF token bound to a session cookie value: it changes whenever the session rotates.
-    pub fn csrf_token(&self, session_cookie: &str) -> String {
+    pub(crate) fn csrf_token(&self, session_cookie: &str) -> String {
         b64(&hmac(
             self.csrf.as_ref(),
             &[b"csrf", session_cookie.as_bytes()],
@@ -185,18 +185,18 @@ impl Keys {
     }
 
     /// Constant-time check of a presented CSRF token.
-    pub fn csrf_matches(&self, session_cookie: &str, presented: &str) -> bool {
+    pub(crate) fn csrf_matches(&self, session_cookie: &str, presented: &str) -> bool {
         let expected = self.csrf_token(session_cookie);
         expected.as_bytes().ct_eq(presented.as_bytes()).into()
     }
 
     /// The salted, peppered hash of a short code (backup or email code, ASVS 2.6.2 / 2.7.5).
-    pub fn code_hash(&self, salt: &[u8], code: &str) -> [u8; 32] {
+    pub(crate) fn code_hash(&self, salt: &[u8], code: &str) -> [u8; 32] {
         hmac(self.pepper.as_ref(), &[b"code", salt, code.as_bytes()])
     }
 
     /// Constant-time check of a code against a stored hash.
-    pub fn code_matches(&self, salt: &[u8], code: &str, hash: &[u8]) -> bool {
+    pub(crate) fn code_matches(&self, salt: &[u8], code: &str, hash: &[u8]) -> bool {
         self.code_hash(salt, code).ct_eq(hash).into()
     }
 }
@@ -206,7 +206,7 @@ fn device_aad(device_id: i64) -> Vec<u8> {
 }
 
 /// URL-safe base64 without padding.
-pub fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -229,7 +229,7 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// A uniformly random decimal code of `digits` digits.
-pub fn random_digits(digits: u32) -> String {
+pub(crate) fn random_digits(digits: u32) -> String {
     let modulus = 10u64.pow(digits);
     // Rejection sampling: no modulo bias.
     let limit = u64::MAX - u64::MAX % modulus;
@@ -259,7 +259,7 @@ impl fmt::Debug for PasswordHasher {
 
 /// What checking a password decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PasswordCheck {
+pub(crate) struct PasswordCheck {
     /// The password matches.
     pub ok: bool,
     /// The hash was made with other parameters: store a fresh one.
@@ -273,7 +273,7 @@ impl PasswordHasher {
     }
 
     /// A hasher with explicit parameters.
-    pub fn with_params(params: Params) -> Self {
+    pub(crate) fn with_params(params: Params) -> Self {
         PasswordHasher {
             argon: Argon2::new(ArgonAlgorithm::Argon2id, Version::V0x13, params),
             dummy: std::sync::OnceLock::new(),
@@ -281,7 +281,7 @@ impl PasswordHasher {
     }
 
     /// Prepares the dummy hash now, so the first unknown user is not slower than the rest.
-    pub fn warm_up(&self) {
+    pub(crate) fn warm_up(&self) {
         self.dummy();
     }
 
@@ -304,7 +304,7 @@ impl PasswordHasher {
 
     /// Checks `password` against a stored hash; `None` (unknown user) checks against a dummy
     /// hash so the time taken is the same, and always fails.
-    pub fn verify(&self, stored: Option<&str>, password: &str) -> PasswordCheck {
+    pub(crate) fn verify(&self, stored: Option<&str>, password: &str) -> PasswordCheck {
         let real = stored.is_some();
         let Ok(parsed) = PasswordHash::new(stored.unwrap_or(self.dummy())) else {
             tracing::error!("a stored password hash is not a valid PHC string");

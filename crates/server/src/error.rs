@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use thiserror::Error;
 
-/// Result with the server's [`Error`].
+use crate::api::ErrorBody;
+
+/// Result with the server's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the server.
@@ -149,35 +151,28 @@ impl From<tokio::task::JoinError> for Error {
     }
 }
 
-/// Marks an error response, so the console can render it as a page (see `web::console`).
+/// Rides on an error response: the console renders it as a page (see `web::console`), and
+/// the logging layer logs it, cause included (see `web::log`), once per request.
 #[derive(Debug, Clone)]
-pub struct ErrorInfo {
+pub(crate) struct ErrorInfo {
     /// The machine code.
     pub code: &'static str,
     /// The public sentence.
     pub message: String,
-}
-
-/// The JSON body of every error response.
-#[derive(Debug, serde::Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: String,
+    /// The whole error, cause included: for the log only, never for the client.
+    pub detail: String,
+    /// Our fault (or the mail relay's), not the client's: logged as an error.
+    pub failure: bool,
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() || matches!(self, Error::Mail(_)) {
-            tracing::error!(error = %self, "request failed");
-        } else {
-            tracing::debug!(error = %self, "request refused");
-        }
         let message = self.public_message();
         let mut response = (
             status,
             Json(ErrorBody {
-                error: code,
+                error: code.into(),
                 message: message.clone(),
             }),
         )
@@ -187,9 +182,12 @@ impl IntoResponse for Error {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
         }
-        response
-            .extensions_mut()
-            .insert(ErrorInfo { code, message });
+        response.extensions_mut().insert(ErrorInfo {
+            code,
+            message,
+            detail: self.to_string(),
+            failure: status.is_server_error() || matches!(self, Error::Mail(_)),
+        });
         response
     }
 }
@@ -204,6 +202,11 @@ mod tests {
         assert_eq!(e.public_message(), "Internal error.");
         let response = e.into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // The cause rides along for the log, and only there.
+        let info = response.extensions().get::<ErrorInfo>().unwrap();
+        assert!(info.failure);
+        assert!(info.detail.contains("no such table"));
+        assert_eq!(info.message, "Internal error.");
     }
 
     #[test]

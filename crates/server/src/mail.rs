@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Sends email codes through one relay.
 #[derive(Clone)]
-pub struct Mailer {
+pub(crate) struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
 }
@@ -22,7 +22,7 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// A mailer for the relay in `config`.
-    pub fn new(config: &SmtpConfig) -> Result<Self> {
+    pub(crate) fn new(config: &SmtpConfig) -> Result<Self> {
         let from: Mailbox = config
             .from
             .parse()
@@ -51,7 +51,7 @@ impl Mailer {
     }
 
     /// Sends a sign-in code valid for `validity` seconds.
-    pub async fn send_code(&self, to: &str, code: &str, validity: u64) -> Result<()> {
+    pub(crate) async fn send_code(&self, to: &str, code: &str, validity: u64) -> Result<()> {
         let to: Mailbox = to
             .parse()
             .map_err(|_| Error::BadRequest("The account's email address is not usable.".into()))?;

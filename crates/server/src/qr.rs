@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::store::Device;
 
 /// The otpauth URI of a TOTP or HOTP device (contains the secret: show it once, never log it).
-pub fn otpauth_uri(
+pub(crate) fn otpauth_uri(
     device: &Device,
     secret: &Secret,
     issuer: &str,
@@ -39,7 +39,7 @@ pub fn otpauth_uri(
 
 /// The QR code of `text` as an inline SVG element (no XML prolog, no style attributes, so it
 /// can sit in a page under a strict CSP).
-pub fn svg(text: &str) -> Result<String> {
+pub(crate) fn svg(text: &str) -> Result<String> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|e| Error::Internal(format!("QR encoding failed: {e}")))?;
     let image = code

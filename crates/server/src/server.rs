@@ -2,7 +2,6 @@
 //! optional HTTP→HTTPS redirect listener, and housekeeping.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,9 +49,10 @@ pub fn build_state(config: &ServeConfig) -> Result<(AppState, KeyOrigin)> {
         keys: Keys::new(&key),
         hasher,
         settings: config.settings.clone(),
+        mailer,
     };
     let web = WebConfig::for_bind(config.bind.ip(), &config.allowed_hosts, config.serves_tls());
-    Ok((AppState::new(core, mailer, web), origin))
+    Ok((AppState::new(core, web), origin))
 }
 
 /// A running server.
@@ -95,7 +95,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
 }
 
 /// [`start`] with an already built state.
-pub async fn start_with_state(
+pub(crate) async fn start_with_state(
     config: ServeConfig,
     state: AppState,
     key_origin: KeyOrigin,
@@ -360,9 +360,4 @@ async fn housekeeping(state: AppState, mut stopped: watch::Receiver<bool>) {
             Err(e) => tracing::error!(error = %e, "housekeeping failed"),
         }
     }
-}
-
-/// The default location of the self-signed certificate (for scripts that pin it).
-pub fn self_signed_cert_path(config: &ServeConfig) -> PathBuf {
-    tls::self_signed_paths(&config.data_dir).0
 }

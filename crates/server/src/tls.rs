@@ -26,13 +26,13 @@ pub struct TlsSetup {
 }
 
 /// Where the generated certificate and key live.
-pub fn self_signed_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn self_signed_paths(data_dir: &Path) -> (PathBuf, PathBuf) {
     let dir = data_dir.join("tls");
     (dir.join("cert.pem"), dir.join("key.pem"))
 }
 
 /// The SHA-256 fingerprint of a DER certificate as colon-separated upper-case hex.
-pub fn fingerprint(der: &[u8]) -> String {
+pub(crate) fn fingerprint(der: &[u8]) -> String {
     Sha256::digest(der)
         .iter()
         .map(|b| format!("{b:02X}"))
@@ -42,7 +42,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 
 /// Loads the TLS setup for `mode`; `None` for plain HTTP. `names` go into a generated
 /// certificate's subject alternative names (with `localhost`, `127.0.0.1` and `::1`).
-pub fn load(mode: &TlsMode, data_dir: &Path, names: &[String]) -> Result<Option<TlsSetup>> {
+pub(crate) fn load(mode: &TlsMode, data_dir: &Path, names: &[String]) -> Result<Option<TlsSetup>> {
     let (cert_path, key_path, self_signed) = match mode {
         TlsMode::PlainHttp => return Ok(None),
         TlsMode::Files { cert, key } => (cert.clone(), key.clone(), false),

@@ -3,19 +3,19 @@
 use crate::error::{Error, Result};
 
 /// Shortest password accepted (ASVS 2.1.1).
-pub const MIN_PASSWORD_CHARS: usize = 12;
+pub(crate) const MIN_PASSWORD_CHARS: usize = 12;
 /// Longest password accepted (ASVS 2.1.2 allows 64 and refuses more than 128).
-pub const MAX_PASSWORD_CHARS: usize = 128;
+pub(crate) const MAX_PASSWORD_CHARS: usize = 128;
 /// Longest username (as Django's).
-pub const MAX_USERNAME_CHARS: usize = 150;
+pub(crate) const MAX_USERNAME_CHARS: usize = 150;
 
 /// The lookup key of a username: trimmed and lower-cased, so `Alice` and `alice` are one user.
-pub fn username_key(username: &str) -> String {
+pub(crate) fn username_key(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
 /// A username: 1 to 150 letters, digits and `@.+-_` (Django's rule).
-pub fn username(name: &str) -> Result<String> {
+pub(crate) fn username(name: &str) -> Result<String> {
     let name = name.trim();
     let count = name.chars().count();
     if count == 0 || count > MAX_USERNAME_CHARS {
@@ -35,7 +35,7 @@ pub fn username(name: &str) -> Result<String> {
 }
 
 /// An email address: one `@`, something on both sides, a dot in the domain, no spaces.
-pub fn email(address: &str) -> Result<String> {
+pub(crate) fn email(address: &str) -> Result<String> {
     let address = address.trim();
     let valid = address.len() <= 254
         && !address.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -54,7 +54,7 @@ pub fn email(address: &str) -> Result<String> {
 }
 
 /// A new password: 12 to 128 characters, and not the username.
-pub fn password(password: &str, username: &str) -> Result<()> {
+pub(crate) fn password(password: &str, username: &str) -> Result<()> {
     let count = password.chars().count();
     if count < MIN_PASSWORD_CHARS {
         return Err(Error::BadRequest(format!(
@@ -75,7 +75,7 @@ pub fn password(password: &str, username: &str) -> Result<()> {
 }
 
 /// A device or API key name: 1 to 64 printable characters.
-pub fn label(name: &str, what: &str) -> Result<String> {
+pub(crate) fn label(name: &str, what: &str) -> Result<String> {
     let name = name.trim();
     let count = name.chars().count();
     if count == 0 || count > 64 || name.chars().any(char::is_control) {
@@ -87,7 +87,7 @@ pub fn label(name: &str, what: &str) -> Result<String> {
 }
 
 /// A display name: up to 150 printable characters.
-pub fn display_name(name: &str) -> Result<String> {
+pub(crate) fn display_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.chars().count() > 150 || name.chars().any(char::is_control) {
         return Err(Error::BadRequest(

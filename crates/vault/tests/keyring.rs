@@ -1,8 +1,9 @@
 //! The vault against a real Secret Service (gnome-keyring on a private D-Bus session).
 //!
-//! Run under `scripts/with-keyring.sh cargo test -p keygate-vault`. Without a session bus
-//! these tests fail (set `KEYGATE_SKIP_KEYRING=1` to skip them instead); they refuse to run on
-//! a bus that with-keyring.sh did not set up, so a real keyring is never filled.
+//! Ignored by default (`cargo test` needs no keyring); run them with
+//! `scripts/with-keyring.sh cargo test -p keygate-vault -- --include-ignored`, as
+//! `scripts/test.sh` does. Without a session bus they fail saying so; they refuse to run on a
+//! bus that with-keyring.sh did not set up, so a real keyring is never filled.
 //!
 //! Some checks need a fresh process (the keyring library sets its store up once per process,
 //! and a "kill" must be real): they re-run this test binary with `KEYGATE_TEST_CHILD=<role>`,
@@ -34,11 +35,9 @@ const TIME: u64 = 1_700_000_000;
 
 // --- set-up -------------------------------------------------------------------------------
 
-/// Whether the keyring tests can run: panics with what to do when they cannot, unless skipping
-/// was asked for.
-fn keyring_ready() -> bool {
+/// Panics with what to do when the keyring tests cannot run here.
+fn require_keyring() {
     init_logs();
-    let skip = std::env::var("KEYGATE_SKIP_KEYRING").is_ok_and(|v| v == "1");
     let problem = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
         Some("there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
     } else if std::env::var("KEYGATE_TEST_KEYRING").as_deref() != Ok("1") {
@@ -46,24 +45,11 @@ fn keyring_ready() -> bool {
     } else {
         None
     };
-    match problem {
-        None => true,
-        Some(problem) if skip => {
-            // Written to stderr directly: the harness would swallow eprintln! of a passing test.
-            static SAID: OnceLock<()> = OnceLock::new();
-            SAID.get_or_init(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "skipped: the keyring tests ({problem}; KEYGATE_SKIP_KEYRING=1)"
-                );
-            });
-            false
-        }
-        Some(problem) => panic!(
+    if let Some(problem) = problem {
+        panic!(
             "{problem}: run the tests under scripts/with-keyring.sh, e.g. \
-             `scripts/with-keyring.sh cargo test -p keygate-vault` \
-             (or set KEYGATE_SKIP_KEYRING=1 to skip the keyring tests)"
-        ),
+             `scripts/with-keyring.sh cargo test -p keygate-vault -- --include-ignored`"
+        );
     }
 }
 
@@ -191,7 +177,10 @@ fn with_keyring_script() -> PathBuf {
 #[test]
 #[ignore = "a helper: other tests run it in a child process with KEYGATE_TEST_CHILD set"]
 fn child_process() {
-    let role = std::env::var(CHILD_ROLE).expect("run by the other tests only");
+    // Not a test of its own: `--include-ignored` runs it in the parent too, with no role.
+    let Ok(role) = std::env::var(CHILD_ROLE) else {
+        return;
+    };
     // The data directory comes through KEYGATE_DATA_DIR, as for the keygate command.
     let dir = keygate_vault::resolve_data_dir(None).unwrap();
     match role.as_str() {
@@ -259,10 +248,9 @@ fn child_process() {
 // --- tests ---------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn codes_survive_a_reopen_in_another_process() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let secrets: Vec<Secret> = (0..3).map(|_| random_secret()).collect();
     let accounts = vec![
@@ -301,10 +289,9 @@ fn codes_survive_a_reopen_in_another_process() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn sqlite_and_logs_hold_no_secret() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = keyring_vault(dir.path());
     let secrets: Vec<Secret> = (0..5).map(|_| random_secret()).collect();
@@ -343,10 +330,9 @@ fn sqlite_and_logs_hold_no_secret() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn duplicates_are_reported_not_added_twice() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = keyring_vault(dir.path());
     let secret = random_secret();
@@ -372,10 +358,9 @@ fn duplicates_are_reported_not_added_twice() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn remove_deletes_the_keyring_entry() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = keyring_vault(dir.path());
     let secret = random_secret();
@@ -394,10 +379,9 @@ fn remove_deletes_the_keyring_entry() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn the_app_password_is_an_argon2id_hash_in_the_keyring() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = keyring_vault(dir.path());
     let entry = added(&vault, &totp("GitHub", "alice", &random_secret()));
@@ -435,10 +419,9 @@ fn the_app_password_is_an_argon2id_hash_in_the_keyring() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn doctor_reports_and_repairs_orphans() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = keyring_vault(dir.path());
     let kept = added(&vault, &totp("Kept", "k", &random_secret()));
@@ -514,10 +497,9 @@ fn doctor_reports_and_repairs_orphans() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn failed_row_commit_leaves_no_orphan() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = Vault::open(
         dir.path(),
@@ -566,10 +548,9 @@ fn failed_row_commit_leaves_no_orphan() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn hotp_counter_is_committed_before_the_code_is_shown() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let secret = random_secret();
     let account = Account::new(
@@ -615,10 +596,9 @@ fn hotp_counter_is_committed_before_the_code_is_shown() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn unlock_reads_the_keyring_once_and_refreshes_without_it() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let vault = Vault::open(dir.path(), CountingStore::new(KeyringStore::new().unwrap())).unwrap();
     let secrets: Vec<Secret> = (0..20).map(|_| random_secret()).collect();
@@ -644,10 +624,9 @@ fn unlock_reads_the_keyring_once_and_refreshes_without_it() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn a_locked_keyring_is_a_clear_error() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     // A nested throwaway keyring of its own, so locking it does not disturb the other tests.
     // DISPLAY is removed so the unlock prompt fails at once instead of opening a window.
     let dir = tempfile::tempdir().unwrap();
@@ -692,10 +671,9 @@ fn a_locked_keyring_is_a_clear_error() {
 }
 
 #[test]
+#[ignore = "needs a Secret Service: run under scripts/with-keyring.sh with --include-ignored (scripts/test.sh does)"]
 fn a_missing_secret_service_is_a_clear_error() {
-    if !keyring_ready() {
-        return;
-    }
+    require_keyring();
     let dir = tempfile::tempdir().unwrap();
     let output = run_child(
         "no-bus",

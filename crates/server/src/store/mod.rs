@@ -8,7 +8,7 @@
 //! Times are Unix seconds (`i64`). Secrets never reach this layer in plaintext: device keys are
 //! AEAD ciphertexts, codes, session identifiers and API keys are hashes.
 
-pub mod sqlite;
+mod sqlite;
 
 use keygate_otp::throttle::Throttle;
 use keygate_otp::Algorithm;
@@ -92,7 +92,7 @@ pub struct UserChanges {
 }
 
 /// The kinds of second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     /// Authenticator app, time-based.

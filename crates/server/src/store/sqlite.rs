@@ -126,7 +126,7 @@ CREATE TABLE api_keys (
 "#];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// A SQLite database file.
 pub struct SqliteStore {

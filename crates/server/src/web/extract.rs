@@ -14,10 +14,10 @@ use crate::error::Error;
 use crate::state::{now, Client};
 
 /// The session cookie. `__Host-` makes browsers insist on Secure, Path=/ and no Domain.
-pub const SESSION_COOKIE: &str = "__Host-keygate_session";
+pub(super) const SESSION_COOKIE: &str = "__Host-keygate_session";
 
 /// The session cookie's value, if present and well-formed (43 URL-safe base64 characters).
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -34,7 +34,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `Set-Cookie` for a session value.
-pub fn set_session_cookie(token: &str) -> HeaderValue {
+pub(super) fn set_session_cookie(token: &str) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict"
     ))
@@ -42,7 +42,7 @@ pub fn set_session_cookie(token: &str) -> HeaderValue {
 }
 
 /// `Set-Cookie` that deletes the session cookie.
-pub fn clear_session_cookie() -> HeaderValue {
+pub(super) fn clear_session_cookie() -> HeaderValue {
     HeaderValue::from_static(
         "__Host-keygate_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
     )
@@ -50,7 +50,7 @@ pub fn clear_session_cookie() -> HeaderValue {
 
 /// The caller's address and User-Agent.
 #[derive(Debug, Clone)]
-pub struct ClientInfo(pub Client);
+pub(super) struct ClientInfo(pub Client);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = Error;
@@ -70,11 +70,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-/// Anyone: the cookie (if any) and the live session behind it (if any).
+/// Anyone, with the live session behind their cookie (if any).
 #[derive(Debug, Clone)]
-pub struct Visitor {
-    /// The cookie value.
-    pub cookie: Option<String>,
+pub(super) struct Visitor {
     /// The session and user, when the cookie names a live session.
     pub auth: Option<Authenticated>,
 }
@@ -90,7 +88,7 @@ impl FromRequestParts<AppState> for Visitor {
             return Ok(visitor.clone());
         }
         let cookie = session_cookie(&parts.headers);
-        let auth = match cookie.clone() {
+        let auth = match cookie {
             Some(token) => {
                 state
                     .blocking(move |core| auth::authenticate(core, &token, now()))
@@ -98,7 +96,7 @@ impl FromRequestParts<AppState> for Visitor {
             }
             None => None,
         };
-        let visitor = Visitor { cookie, auth };
+        let visitor = Visitor { auth };
         parts.extensions.insert(visitor.clone());
         Ok(visitor)
     }
@@ -107,7 +105,7 @@ impl FromRequestParts<AppState> for Visitor {
 /// A session past the password step but not yet verified: may only reach the code step and
 /// setup.
 #[derive(Debug, Clone)]
-pub struct PreAuth(pub Authenticated);
+pub(super) struct PreAuth(pub Authenticated);
 
 impl FromRequestParts<AppState> for PreAuth {
     type Rejection = Error;
@@ -126,7 +124,7 @@ impl FromRequestParts<AppState> for PreAuth {
 
 /// A session verified by both factors: the only key to the console and the API.
 #[derive(Debug, Clone)]
-pub struct Verified(pub Authenticated);
+pub(super) struct Verified(pub Authenticated);
 
 impl FromRequestParts<AppState> for Verified {
     type Rejection = Error;
@@ -144,7 +142,7 @@ impl FromRequestParts<AppState> for Verified {
 
 /// A JSON body; malformed JSON is a generic 400.
 #[derive(Debug, Clone)]
-pub struct JsonBody<T>(pub T);
+pub(super) struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Error;
@@ -162,7 +160,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// A form body; malformed forms are a generic 400.
 #[derive(Debug, Clone)]
-pub struct FormBody<T>(pub T);
+pub(super) struct FormBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
     type Rejection = Error;
@@ -180,7 +178,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
 
 /// A numeric path parameter.
 #[derive(Debug, Clone, Copy)]
-pub struct IdPath(pub i64);
+pub(super) struct IdPath(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = Error;
@@ -195,7 +193,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 
 /// Query parameters; malformed ones are a generic 400.
 #[derive(Debug, Clone)]
-pub struct QueryOf<T>(pub T);
+pub(super) struct QueryOf<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryOf<T> {
     type Rejection = Error;

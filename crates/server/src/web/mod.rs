@@ -1,10 +1,12 @@
 //! HTTP: the router, the shared state, and the layers every request passes through.
 
-pub mod api;
-pub mod console;
-pub mod extract;
-pub mod openapi;
-pub mod security;
+mod api;
+mod console;
+mod context;
+mod extract;
+mod log;
+mod openapi;
+pub(crate) mod security;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,17 +20,16 @@ use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{Error, Result};
-use crate::mail::Mailer;
 use crate::state::Core;
 
 /// Largest request body accepted.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// Longest time a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the HTTP layer needs to know about how it is reached.
 #[derive(Debug, Clone)]
-pub struct WebConfig {
+pub(crate) struct WebConfig {
     /// Host names accepted in `Host` (exact, or `.example.com` for it and its subdomains).
     pub allowed_hosts: Vec<String>,
     /// The server itself speaks TLS (HSTS is sent).
@@ -38,7 +39,7 @@ pub struct WebConfig {
 impl WebConfig {
     /// The allowed hosts for a server bound to `bind`: the configured ones, plus the loopback
     /// names when bound to loopback and the bound address itself when it is specific.
-    pub fn for_bind(bind: IpAddr, configured: &[String], tls: bool) -> Self {
+    pub(crate) fn for_bind(bind: IpAddr, configured: &[String], tls: bool) -> Self {
         let mut allowed_hosts: Vec<String> =
             configured.iter().map(|h| h.to_ascii_lowercase()).collect();
         if bind.is_loopback() {
@@ -56,28 +57,16 @@ impl WebConfig {
     }
 }
 
-/// The one state shared by every handler (cheap to clone).
+/// The one state shared by every handler (cheap to clone). Opaque outside the crate: build it
+/// with [`crate::build_state`] and serve it with [`app`].
 #[derive(Clone)]
-pub struct AppState(Arc<AppInner>);
-
-/// What [`AppState`] holds.
-pub struct AppInner {
-    /// Storage, keys, rules.
-    pub core: Core,
-    /// SMTP, when configured.
-    pub mailer: Option<Mailer>,
+pub struct AppState {
+    /// Storage, keys, rules, mail.
+    pub(crate) core: Arc<Core>,
     /// Hosts and TLS.
-    pub web: WebConfig,
+    pub(crate) web: Arc<WebConfig>,
     /// Bounds concurrent Argon2 work (19 MiB each) so a flood of logins cannot exhaust memory.
-    pub hashing: Semaphore,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = AppInner;
-
-    fn deref(&self) -> &AppInner {
-        &self.0
-    }
+    hashing: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -90,28 +79,27 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(core: Core, mailer: Option<Mailer>, web: WebConfig) -> Self {
+    pub(crate) fn new(core: Core, web: WebConfig) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        AppState(Arc::new(AppInner {
-            core,
-            mailer,
-            web,
-            hashing: Semaphore::new(cores * 2),
-        }))
+        AppState {
+            core: Arc::new(core),
+            web: Arc::new(web),
+            hashing: Arc::new(Semaphore::new(cores * 2)),
+        }
     }
 
     /// Runs blocking work (SQLite, Argon2) off the async threads.
-    pub async fn blocking<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Core) -> Result<T> + Send + 'static,
     {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || work(&state.core)).await?
+        let core = Arc::clone(&self.core);
+        tokio::task::spawn_blocking(move || work(&core)).await?
     }
 
     /// Like [`AppState::blocking`], holding one of the password-hashing slots.
-    pub async fn hashing<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn hashing<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Core) -> Result<T> + Send + 'static,
@@ -124,26 +112,44 @@ impl AppState {
         self.blocking(work).await
     }
 
-    /// Sends email codes; failures are logged with their cause and reported generically.
-    pub async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<usize> {
-        let mailer = self
-            .mailer
-            .as_ref()
-            .ok_or_else(|| Error::BadRequest("Email is not configured on this server.".into()))?;
-        let count = outbox.len();
+    /// Sends the email codes an operation issued; returns how many went out.
+    pub(crate) async fn send_codes(&self, outbox: crate::auth::Outbox) -> Result<u64> {
+        if outbox.is_empty() {
+            return Ok(0);
+        }
+        let mailer = self.core.mailer()?;
+        let mut sent = 0;
         for (to, code) in outbox {
             mailer
                 .send_code(&to, &code, self.core.settings.email_code_validity)
                 .await?;
+            sent += 1;
         }
-        Ok(count)
+        Ok(sent)
+    }
+}
+
+impl AppState {
+    /// Sends the confirmation code of a device just added. The device exists either way (the
+    /// user asks for the code again), so a failure is logged here and reported as not sent.
+    pub(crate) async fn send_new_device_codes(&self, outbox: crate::auth::Outbox) -> bool {
+        if outbox.is_empty() {
+            return false;
+        }
+        match self.send_codes(outbox).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "the new device's code was not sent");
+                false
+            }
+        }
     }
 }
 
 /// The whole application: console, API, static files, with the security layers around them.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(api::routes())
+        .merge(api::routes().router)
         .merge(console::routes())
         .route("/api/openapi.json", axum::routing::get(openapi::document))
         .fallback(|| async { Error::NotFound })
@@ -165,5 +171,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(middleware::from_fn(log::errors))
         .with_state(state)
 }

@@ -14,24 +14,28 @@ use crate::error::Error;
 
 /// The console needs its own stylesheet and nothing else: no script, no inline style, no
 /// frames, forms only to itself.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Two years, subdomains included (Observatory wants at least six months).
-pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+pub(crate) const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// Browser features the console never uses.
-pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), \
+pub(crate) const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), \
      display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), \
      midi=(), payment=(), usb=(), interest-cohort=()";
 
 /// The CSRF header clients send.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 /// The CSRF form field the console's forms carry.
-pub const CSRF_FIELD: &str = "csrf_token";
+pub(crate) const CSRF_FIELD: &str = "csrf_token";
 
 /// Adds the security headers to every response, whatever produced it.
-pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
@@ -78,7 +82,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
 
 /// The host a request names (`Host`, or the URI authority under HTTP/2), lower-cased,
 /// without the port.
-pub fn request_host(request: &Request) -> Option<String> {
+pub(crate) fn request_host(request: &Request) -> Option<String> {
     let raw = request
         .headers()
         .get(header::HOST)
@@ -97,7 +101,7 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// Whether `host` (no port) is in the list (`.example.com` also covers its subdomains).
-pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|pattern| {
         if let Some(domain) = pattern.strip_prefix('.') {
             host == domain || host.ends_with(pattern.as_str())
@@ -108,7 +112,11 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
 }
 
 /// Refuses requests for a host not in the allowed list (DNS rebinding, cache poisoning).
-pub async fn allowed_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn allowed_host(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     match request_host(&request) {
         Some(host) if host_allowed(&host, &state.web.allowed_hosts) => next.run(request).await,
         other => {
@@ -161,7 +169,7 @@ fn same_origin(request: &Request, tls: bool) -> bool {
 
 /// CSRF protection for every state-changing request: same origin, and a token equal to the
 /// MAC of the session cookie, in `X-CSRF-Token` or (console forms) the `csrf_token` field.
-pub async fn csrf_and_origin(
+pub(crate) async fn csrf_and_origin(
     State(state): State<AppState>,
     request: Request,
     next: Next,
