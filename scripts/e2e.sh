@@ -4,6 +4,8 @@
 # (scripts/with-keyring.sh) and a throwaway data directory. Screenshots go to docs/screenshots/.
 #
 # Usage: scripts/e2e.sh
+# On failure it prints the ends of the logs: tauri-driver's, the client's one line per WebDriver
+# exchange (webdriver.log) and the app's stderr. KEYGATE_E2E_KEEP_LOGS=DIR keeps them all in DIR.
 # Needs (Debian): webkit2gtk-driver xvfb xauth xclip gnome-keyring dbus dbus-x11 libsecret-tools
 #   and the Tauri build packages (libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libssl-dev ...).
 # Environment:
@@ -26,12 +28,16 @@ if [[ "${1:-}" == "--inner" ]]; then
         >"$KEYGATE_E2E_LOG/tauri-driver.log" 2>&1 &
     driver_pid=$!
     trap 'kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true' EXIT
-    for _ in $(seq 100); do
-        curl -fsS "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break
-        sleep 0.1
+    # WebKitWebDriver first, then tauri-driver: asked before WebKitWebDriver listens,
+    # tauri-driver logs a dropped connection, and its log should show none in a good run.
+    for url in "http://127.0.0.1:$native_port/status" "http://127.0.0.1:$port/status"; do
+        for _ in $(seq 100); do
+            curl -fsS "$url" >/dev/null 2>&1 && break
+            sleep 0.1
+        done
     done
     export KEYGATE_E2E_DRIVER="http://127.0.0.1:$port"
-    python3 "$root/src-tauri/e2e/webdriver_test.py"
+    python3 "$root/tests/e2e/webdriver_test.py"
     exit $?
 fi
 
@@ -46,29 +52,42 @@ done
 target="${KEYGATE_TAURI_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/keygate-target}}"
 tools="$target/tools"
 
-echo "e2e: building keygate-desktop (target $target)"
-(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-desktop)
-echo "e2e: building the keygate CLI"
-(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p keygate-cli)
-cli_dir="$target"
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/keygate-e2e.XXXXXX")"
+keep_logs() {
+    if [[ -n "${KEYGATE_E2E_KEEP_LOGS:-}" ]]; then
+        mkdir -p "$KEYGATE_E2E_KEEP_LOGS" && cp -r "$scratch/log/." "$KEYGATE_E2E_KEEP_LOGS/"
+    fi
+    rm -rf "$scratch"
+}
+trap keep_logs EXIT
+mkdir -p "$scratch/data" "$scratch/log" "$scratch/bin"
+
+# This run tests the binaries it builds: another build into the same target dir (a second
+# checkout, a concurrent run) replaces target/debug/* under a running test. A hard link taken
+# right after each build keeps its file (cargo replaces the file, it does not rewrite it); a
+# copy where a link cannot be made.
+build() {
+    local package="$1" bin="$2"
+    echo "e2e: building $package (target $target)"
+    (cd "$root" && CARGO_TARGET_DIR="$target" nice -n 15 cargo build --quiet -p "$package")
+    ln "$target/debug/$bin" "$scratch/bin/$bin" 2>/dev/null || cp "$target/debug/$bin" "$scratch/bin/$bin"
+}
+build keygate-desktop keygate-desktop
+build keygate-cli keygate
 
 if [[ ! -x "$tools/bin/tauri-driver" ]]; then
     echo "e2e: installing tauri-driver into $tools"
     nice -n 15 cargo install tauri-driver --locked --root "$tools"
 fi
 
-scratch="$(mktemp -d "${TMPDIR:-/tmp}/keygate-e2e.XXXXXX")"
-trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/data" "$scratch/log"
-
 # The app runs through a wrapper that keeps its stderr (WebKitWebDriver drops it) for failures.
 cat >"$scratch/keygate-desktop" <<WRAPPER
 #!/bin/sh
-exec "$target/debug/keygate-desktop" "\$@" 2>>"$scratch/log/app.log"
+exec "$scratch/bin/keygate-desktop" "\$@" 2>>"$scratch/log/app.log"
 WRAPPER
 chmod +x "$scratch/keygate-desktop"
 export KEYGATE_E2E_APP="$scratch/keygate-desktop"
-export KEYGATE_E2E_CLI="$cli_dir/debug/keygate"
+export KEYGATE_E2E_CLI="$scratch/bin/keygate"
 export KEYGATE_E2E_SHOTS="$root/docs/screenshots"
 export KEYGATE_E2E_TAURI_DRIVER="$tools/bin/tauri-driver"
 export KEYGATE_E2E_LOG="$scratch/log"
@@ -81,6 +100,8 @@ xvfb-run -a -s "-screen 0 1440x900x24" \
 if ((status != 0)); then
     echo "e2e: FAILED (exit $status); tauri-driver log:" >&2
     grep -v '^ *[0-9]*: \|^ *at ' "$scratch/log/tauri-driver.log" | tail -n 20 >&2 || true
+    echo "e2e: the last WebDriver exchanges (start, duration, command, outcome):" >&2
+    tail -n 10 "$scratch/log/webdriver.log" >&2 || true
     echo "e2e: the app's stderr:" >&2
     tail -n 40 "$scratch/log/app.log" >&2 || true
 fi

@@ -15,18 +15,8 @@ scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1920x1080x24" \
   cargo test --workspace "$@" -- --include-ignored 2>&1 |
   tee "$log" || status=$?
 
-# The e2e test drives the real window; tauri-driver sometimes drops a connection under load.
-# Its client retries a dropped request; a run that still fails is run once more, and the
-# first failure stays on screen above.
 if ((status == 0)); then
-  first="$(mktemp)"
-  if ! scripts/e2e.sh 2>&1 | tee "$first"; then
-    echo "test.sh: the e2e test failed once (above); running it again" >&2
-    scripts/e2e.sh 2>&1 | tee -a "$log" || status=$?
-  else
-    cat "$first" >>"$log"
-  fi
-  rm -f "$first"
+  scripts/e2e.sh 2>&1 | tee -a "$log" || status=$?
 fi
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "summary: %d passed, %d failed\n", p, f }' "$log"

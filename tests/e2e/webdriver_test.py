@@ -6,15 +6,13 @@ app and the CLI.
 Environment: KEYGATE_E2E_DRIVER (http://127.0.0.1:PORT), KEYGATE_E2E_APP (app binary),
 KEYGATE_E2E_CLI (keygate binary), KEYGATE_E2E_SHOTS (screenshot directory).
 """
-import base64
 import http.client
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 DRIVER = os.environ["KEYGATE_E2E_DRIVER"]
 APP = os.environ["KEYGATE_E2E_APP"]
@@ -40,31 +38,44 @@ def fresh(action):
             time.sleep(0.1)
 
 
+DRIVER_URL = urllib.parse.urlsplit(DRIVER)
+# One line per WebDriver exchange (start, duration, command, outcome): when a command fails,
+# this and tauri-driver.log show what the driver saw and when.
+WIRE_LOG = open(os.path.join(os.environ.get("KEYGATE_E2E_LOG", "."), "webdriver.log"), "a",
+                buffering=1)
+
+
 def call(method, path, body=None):
+    """Sends one WebDriver command and returns its `value`.
+
+    No `Connection: close` (urllib sends it on every request): tauri-driver 2.1.0 forwards it to
+    WebKitWebDriver, which then closes the connection after its answer without saying so, and
+    hyper 1.8.1 (locked by tauri-driver) judges reuse by the answer alone, so the closing
+    connection went back into tauri-driver's pool. A command sent before that close was seen
+    took it, and tauri-driver (`retry_canceled_requests(false)`) dropped ours unanswered. Kept
+    alive, its pooled connections stay usable. A fresh connection per command here means ours is
+    never one the driver has closed.
+    """
     data = None if body is None else json.dumps(body).encode()
-    for attempt in range(4):
-        req = urllib.request.Request(DRIVER + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=120) as resp:
-                return json.loads(resp.read() or b"{}").get("value")
-        except urllib.error.HTTPError as err:
-            body_text = err.read().decode(errors="replace")
-            # tauri-driver answers 500 with an empty body when its pooled connection to
-            # WebKitWebDriver was closed under it; the request did not reach the app: retry.
-            if err.code == 500 and not body_text.strip() and attempt < 3:
-                print(f"  (retrying {method} {path}: tauri-driver proxy error)", file=sys.stderr)
-                time.sleep(0.5)
-                continue
-            if "stale element reference" in body_text:
-                raise StaleElement(body_text)
-            raise AssertionError(f"{method} {path}: {err.code} {body_text}")
-        except (ConnectionResetError, http.client.RemoteDisconnected) as err:
-            if attempt < 3:
-                print(f"  (retrying {method} {path}: {err!r})", file=sys.stderr)
-                time.sleep(0.5)
-                continue
-            raise AssertionError(f"{method} {path}: the driver went away: {err!r}")
+    headers = {} if data is None else {"Content-Type": "application/json"}
+    conn = http.client.HTTPConnection(DRIVER_URL.hostname, DRIVER_URL.port, timeout=120)
+    start = time.time()
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+    except (OSError, http.client.HTTPException) as err:
+        WIRE_LOG.write(f"{start:.3f} +{time.time() - start:.3f}s {method} {path} -> {err!r}\n")
+        raise AssertionError(f"{method} {path}: no answer from tauri-driver: {err!r}") from err
+    finally:
+        conn.close()
+    WIRE_LOG.write(f"{start:.3f} +{time.time() - start:.3f}s {method} {path} -> {resp.status}\n")
+    if resp.status == 200:
+        return json.loads(raw or b"{}").get("value")
+    text = raw.decode(errors="replace")
+    if "stale element reference" in text:
+        raise StaleElement(text)
+    raise AssertionError(f"{method} {path}: {resp.status} {text}")
 
 
 class Session:
@@ -90,7 +101,22 @@ class Session:
     def text(self, css):
         return fresh(lambda: call("GET", self.path(f"/element/{self.find(css)}/text")))
 
+    def settle(self):
+        """Returns after the page's next two rendering updates.
+
+        WebKitWebDriver computes a click's point from the layout it sees, then sends the mouse
+        events; work the page left for its next rendering update lands in between. Opening the
+        Add dialog is one: it reopens scrolled where it was left, and `focus()` on its first
+        field scrolls it only at that update, so a click on "Scan the screen" measured before it
+        landed on the link field after it (the scan then never started). Two frames: the scroll
+        comes after the first frame's callbacks, in the same update.
+        """
+        call("POST", self.path("/execute/async"), {"script": (
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"), "args": []})
+
     def click(self, css):
+        self.settle()
         fresh(lambda: call("POST", self.path(f"/element/{self.find(css)}/click"), {}))
 
     def type(self, css, text):
@@ -450,10 +476,15 @@ def main():
         step("keyboard: Enter on a focused row copies its code")
         subprocess.run(["xclip", "-selection", "clipboard", "-i"], input="something else",
                        text=True, check=True)
-        row = s.find("li.account")
-        s.script("arguments[0].focus();", {ELEMENT: row})
-        fresh(lambda: call("POST", s.path(f"/element/{s.find('li.account')}/value"),
-                           {"text": "\ue007"}))
+
+        def enter_on_first_row():
+            # One row throughout: the list re-renders every second, and a row replaced between
+            # the find and the focus (or the key) is found again, with nothing sent to it.
+            row = s.find("li.account")
+            s.script("arguments[0].focus();", {ELEMENT: row})
+            call("POST", s.path(f"/element/{row}/value"), {"text": "\ue007"})
+
+        fresh(enter_on_first_row)
         now = int(time.time())
         copied = s.wait("the copied code", lambda: (lambda t: t if t != "something else" else "")(
             subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
@@ -502,9 +533,10 @@ def main():
         s.click("#lock-button")
         s.wait("the locked view", lambda: s.visible("#locked"))
         assert not s.visible("li.account"), "codes still shown while locked"
+        # The app's errors reach the webview as {kind, message}.
         locked = s.script("return window.__TAURI_INTERNALS__.invoke('list_accounts')"
-                          ".then(() => 'listed', e => String(e));")
-        assert "locked" in locked, locked
+                          ".then(() => 'listed', e => JSON.stringify(e));")
+        assert locked != "listed" and json.loads(locked).get("kind") == "locked", locked
         s.screenshot("locked.png")
         s.click("#unlock-button")
         s.wait("the account row after unlock", lambda: s.visible("li.account"))
