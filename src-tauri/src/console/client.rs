@@ -229,6 +229,15 @@ impl ServerClient {
         }
     }
 
+    /// A state-changing request with no body (sign out, reset, delete, regenerate).
+    pub(crate) async fn act<R: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<R, DesktopError> {
+        self.send::<(), R>(method, path, None).await
+    }
+
     /// One HTTP exchange; a non-2xx answer becomes [`DesktopError::Server`] with the server's
     /// code, message and `Retry-After`. An empty answer (204) reads as JSON `null`, which is
     /// what `()` expects.

@@ -126,9 +126,7 @@ impl Console {
     /// Signs out (best effort), stops the embedded server if it runs, and forgets the server.
     pub async fn disconnect(&mut self) {
         if let Some(client) = self.client.take() {
-            let _: Result<(), _> = client
-                .send::<(), _>(Method::POST, "/api/v1/auth/logout", None)
-                .await;
+            let _: Result<(), _> = client.act(Method::POST, "/api/v1/auth/logout").await;
         }
         self.username = None;
         if let Some(embedded) = self.embedded.take() {
@@ -245,7 +243,7 @@ impl Console {
     pub async fn begin_setup(&mut self) -> Result<Setup, DesktopError> {
         let answer: Enrollment = self
             .client()?
-            .send::<(), _>(Method::POST, "/api/v1/auth/setup", None)
+            .act(Method::POST, "/api/v1/auth/setup")
             .await?;
         if let Ok(account) = keygate_otp::uri::parse(&answer.otpauth_uri) {
             self.issuer = account.issuer.clone();
@@ -323,11 +321,7 @@ impl Console {
     /// Removes every device of a user and ends their sessions.
     pub async fn reset_2fa(&self, user_id: i64) -> Result<TwoFactorReset, DesktopError> {
         self.client()?
-            .send::<(), _>(
-                Method::POST,
-                &format!("/api/v1/users/{user_id}/reset-2fa"),
-                None,
-            )
+            .act(Method::POST, &format!("/api/v1/users/{user_id}/reset-2fa"))
             .await
     }
 
@@ -378,21 +372,16 @@ impl Console {
     /// Removes a device (and the sessions it verified).
     pub async fn delete_device(&self, device_id: i64) -> Result<(), DesktopError> {
         self.client()?
-            .send::<(), _>(
-                Method::DELETE,
-                &format!("/api/v1/devices/{device_id}"),
-                None,
-            )
+            .act(Method::DELETE, &format!("/api/v1/devices/{device_id}"))
             .await
     }
 
     /// A new set of backup codes for a backup code device (the old ones stop working).
     pub async fn regenerate_codes(&self, device_id: i64) -> Result<BackupCodes, DesktopError> {
         self.client()?
-            .send::<(), _>(
+            .act(
                 Method::POST,
                 &format!("/api/v1/devices/{device_id}/regenerate"),
-                None,
             )
             .await
     }
@@ -407,11 +396,7 @@ impl Console {
     /// Ends a session (the admin's own too: then they are signed out).
     pub async fn revoke_session(&self, session_id: i64) -> Result<(), DesktopError> {
         self.client()?
-            .send::<(), _>(
-                Method::DELETE,
-                &format!("/api/v1/sessions/{session_id}"),
-                None,
-            )
+            .act(Method::DELETE, &format!("/api/v1/sessions/{session_id}"))
             .await
     }
 
